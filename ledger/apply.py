@@ -1,0 +1,157 @@
+"""Applying one validated event to an account: the pure decision.
+
+`decide` takes the account (or None), the generation the event names (or None),
+the event and the present, and returns what to store or why the event is rejected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from ledger.events import Event
+from ledger.plans import FREE, Catalogue
+from ledger.resets import catch_up
+from ledger.spending import charge_api, charge_web
+from ledger.state import AccountState, Entry, Generation
+from ledger.subscriptions import change_plan, open_account, payment_failed, payment_succeeded
+
+__all__ = ["FUTURE_TOLERANCE_US", "Decision", "Rejection", "decide"]
+
+FUTURE_TOLERANCE_US = 5 * 60 * 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What an accepted event does: the new state, its journal rows, its generation record."""
+
+    state: AccountState
+    entries: list[Entry]
+    outcome: str
+    """`applied`, `late` or `refused`."""
+    reason: str | None = None
+    generation: Generation | None = None
+    new_account: bool = False
+    new_generation: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """Why an event was rejected; nothing of it is stored."""
+
+    reason: str
+
+
+def decide(
+    state: AccountState | None,
+    generation: Generation | None,
+    event: Event,
+    now_us: int,
+    catalogue: Catalogue,
+) -> Decision | Rejection:
+    """Decide what `event` does to `state` at the present `now_us`."""
+    if event.at_us > now_us + FUTURE_TOLERANCE_US:
+        return Rejection("at is more than 5 minutes in the future")
+    if event.type == "account.created":
+        if state is not None:
+            return Rejection(f"account {event.account_id!r} already exists")
+        opened, entries = open_account(
+            event.account_id, event.plan or FREE, event.at_us, event.id, catalogue
+        )
+        opened = replace(opened, discord_user_id=event.discord_user_id)
+        return Decision(opened, entries, "applied", new_account=True)
+    if state is None:
+        return Rejection(f"unknown account {event.account_id!r}")
+    late = event.at_us < state.last_write_us
+    at = max(event.at_us, state.last_write_us)
+    state, entries = catch_up(state, at, catalogue)
+    result = _dispatch(state, generation, event, at, catalogue)
+    if isinstance(result, Rejection):
+        return result
+    new_state, more, refused_reason, gen, new_gen = result
+    new_state = replace(new_state, last_write_us=at)
+    outcome, reason = "applied", None
+    if late:
+        outcome, reason = "late", "arrived late: applied as of the account's latest write"
+    if refused_reason:
+        outcome = "refused"
+        reason = refused_reason + (" (arrived late)" if late else "")
+    return Decision(new_state, entries + more, outcome, reason, gen, new_generation=new_gen)
+
+
+_Result = tuple[AccountState, list[Entry], str | None, Generation | None, bool]
+
+
+def _dispatch(
+    state: AccountState,
+    generation: Generation | None,
+    event: Event,
+    at: int,
+    catalogue: Catalogue,
+) -> _Result | Rejection:
+    kind = event.type
+    if kind == "account.linked":
+        return replace(state, discord_user_id=event.discord_user_id), [], None, None, False
+    if kind == "subscription.changed":
+        changed, entries = change_plan(state, event.plan or FREE, at, event.id, catalogue)
+        return changed, entries, None, None, False
+    if kind.startswith("payment.") and state.plan == FREE:
+        return Rejection("payment events do not apply to a free account")
+    if kind == "payment.failed":
+        return payment_failed(state), [], None, None, False
+    if kind == "payment.succeeded":
+        paid, entries = payment_succeeded(state, at, event.id, catalogue)
+        return paid, entries, None, None, False
+    if kind == "api_credits.added":
+        amount = event.amount or 0
+        after = state.api_credits + amount
+        entry = Entry("grant", "api", amount, after, at, event.id)
+        return replace(state, api_credits=after), [entry], None, None, False
+    if kind == "generation.charged":
+        return _charge(state, generation, event, at, catalogue)
+    return _finish(state, generation, event, at)
+
+
+def _charge(
+    state: AccountState,
+    generation: Generation | None,
+    event: Event,
+    at: int,
+    catalogue: Catalogue,
+) -> _Result | Rejection:
+    gid, cost = event.generation_id or "", event.cost or 0
+    if generation is not None:
+        return Rejection(f"generation_id {gid!r} was already charged")
+    if event.source == "api":
+        state, entries, taken = charge_api(state, cost, at, gid)
+    else:
+        state, entries, taken = charge_web(state, cost, at, gid, catalogue)
+    record = Generation(
+        generation_id=gid,
+        account_id=state.account_id,
+        source=event.source or "web",
+        cost=cost,
+        outcome=taken.outcome,
+        status="pending",
+        daily=taken.daily,
+        monthly=taken.monthly,
+        rollover=taken.rollover,
+        api=taken.api,
+        relaxed=taken.relaxed,
+        charged_us=at,
+    )
+    pool = "API credits" if event.source == "api" else "tokens"
+    refused = f"not enough {pool} to cover {cost:,}" if taken.refused else None
+    return state, entries, refused, record, True
+
+
+def _finish(
+    state: AccountState, generation: Generation | None, event: Event, at: int
+) -> _Result | Rejection:
+    gid = event.generation_id
+    if generation is None or generation.account_id != state.account_id:
+        return Rejection(f"unknown generation_id {gid!r} for this account")
+    if generation.status != "pending":
+        return Rejection(f"generation {gid!r} already {generation.status}")
+    status = "succeeded" if event.type == "generation.succeeded" else "failed"
+    finished = replace(generation, status=status, finished_us=at, reason=event.reason)
+    return state, [], None, finished, False

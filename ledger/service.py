@@ -1,0 +1,272 @@
+"""The ledger's public face: one awaitable call per operation, one transaction each.
+
+Callers never see a session or a transaction. Business outcomes (a refused charge,
+a refused refund, a rejected event) are return values; exceptions mean violations.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ledger.balance import Balance, balance_of
+from ledger.clock import Clock
+from ledger.cycles import to_us
+from ledger.events import Event
+from ledger.operations import (
+    AdjustResult,
+    EventResult,
+    Refunded,
+    RefundRefusal,
+    adjust_op,
+    apply_event_op,
+    refund_op,
+)
+from ledger.plans import Catalogue, load_catalogue
+from ledger.resets import catch_up
+from ledger.state import AccountState, Generation
+from ledger.store import records
+from ledger.store.database import Database, Tx
+
+log = logging.getLogger(__name__)
+
+__all__ = ["HistoryRow", "LedgerService", "LinkResult"]
+
+LINK_CODE_TTL_US = 15 * 60 * 1_000_000
+_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    """One journal row as history shows it; `pending` rows are resets due but not yet written."""
+
+    at_us: int
+    kind: str
+    bucket: str | None
+    amount: int
+    balance_after: int | None
+    reference: str | None
+    note: str | None
+    pending: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LinkResult:
+    """How redeeming a link code went: `linked`, `unknown`, `expired` or `used`."""
+
+    outcome: str
+    account_id: str | None = None
+
+
+def is_integrity_error(exc: BaseException) -> bool:
+    """Whether a driver error is a constraint violation (sqlite3 and asyncpg name it alike)."""
+    return type(exc).__name__ == "IntegrityError"
+
+
+class LedgerService:
+    """Token rules over a database, at the instants a clock gives."""
+
+    def __init__(self, db: Database, clock: Clock, catalogue: Catalogue | None = None) -> None:
+        self.db = db
+        self.clock = clock
+        self.catalogue = catalogue or load_catalogue()
+
+    def now_us(self) -> int:
+        """The present, in ledger microseconds."""
+        return to_us(self.clock.now())
+
+    # --- writes -------------------------------------------------------------------------
+
+    async def apply(self, event: Event) -> EventResult:
+        """Apply one validated event in its own transaction."""
+        return (await self.apply_many([event]))[0]
+
+    async def apply_many(self, events: Sequence[Event]) -> list[EventResult]:
+        """Apply events in order in one transaction, each atomic in its own savepoint.
+
+        An event whose write trips a constraint (another process wrote the same id at
+        the same moment) is retried once on its own, and then sees that write.
+        """
+        now = self.now_us()
+        catalogue = self.catalogue
+
+        def op(tx: Tx) -> list[EventResult | BaseException]:
+            out: list[EventResult | BaseException] = []
+            for event in events:
+                try:
+                    with tx.savepoint():
+                        out.append(apply_event_op(tx, event, now, catalogue))
+                except Exception as exc:
+                    if not is_integrity_error(exc):
+                        raise
+                    out.append(exc)
+            return out
+
+        results = await self.db.write(op)
+        final: list[EventResult] = []
+        for event, result in zip(events, results, strict=True):
+            if isinstance(result, BaseException):
+                log.info("retrying event %r after a concurrent write: %s", event.id, result)
+                result = await self.db.write(
+                    lambda tx, e=event: apply_event_op(tx, e, self.now_us(), catalogue)
+                )
+            final.append(result)
+        return final
+
+    async def charge(
+        self,
+        account_id: str,
+        generation_id: str,
+        cost: int,
+        *,
+        source: str = "web",
+        settings: str | None = None,
+    ) -> EventResult:
+        """Charge a generation now (what a `generation.charged` event does, without the event).
+
+        Returns:
+            `applied` or `refused`, or `rejected` for an unknown account or a known generation.
+        """
+        now = self.now_us()
+        event = Event(
+            id=generation_id,
+            type="generation.charged",
+            at_us=now,
+            account_id=account_id,
+            digest="",
+            generation_id=generation_id,
+            source=source,
+            cost=cost,
+            settings=settings,
+        )
+        catalogue = self.catalogue
+        try:
+            return await self.db.write(
+                lambda tx: apply_event_op(tx, event, now, catalogue, remember=False)
+            )
+        except Exception as exc:
+            if not is_integrity_error(exc):
+                raise
+            return EventResult(generation_id, "rejected", "generation_id was already charged")
+
+    async def refund(
+        self, generation_id: str, *, reference: str, actor: str, account_id: str | None = None
+    ) -> Refunded | RefundRefusal:
+        """Refund a failed generation's deducted tokens to their buckets, at most once."""
+        now, catalogue = self.now_us(), self.catalogue
+        try:
+            return await self.db.write(
+                lambda tx: refund_op(
+                    tx, generation_id, reference, actor, now, catalogue, account_id=account_id
+                )
+            )
+        except Exception as exc:
+            if not is_integrity_error(exc):
+                raise
+            return RefundRefusal(generation_id, "already_refunded")
+
+    async def adjust(
+        self, account_id: str, amount: int, *, actor: str, reason: str
+    ) -> AdjustResult | None:
+        """A moderator's manual grant or deduction; None for an unknown account."""
+        now, catalogue = self.now_us(), self.catalogue
+        return await self.db.write(
+            lambda tx: adjust_op(tx, account_id, amount, actor, reason, now, catalogue)
+        )
+
+    async def create_link_code(self, account_id: str) -> str | None:
+        """A one-time code, valid 15 minutes, that links the account to whoever redeems it."""
+        now = self.now_us()
+        code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+
+        def op(tx: Tx) -> str | None:
+            if records.find_account(tx, account_id) is None:
+                return None
+            tx.run(
+                "link_code_insert",
+                {"code": code, "account_id": account_id, "expires_us": now + LINK_CODE_TTL_US},
+            )
+            return code
+
+        return await self.db.write(op)
+
+    async def redeem_link_code(self, code: str, discord_user_id: str) -> LinkResult:
+        """Link a Discord user to the account a code names; a code works once.
+
+        A new link replaces the old one on either side.
+        """
+        now = self.now_us()
+        code = code.strip().upper()
+
+        def op(tx: Tx) -> LinkResult:
+            row = tx.one("link_code", {"code": code})
+            if row is None:
+                return LinkResult("unknown")
+            account_id, expires_us, used_us = row
+            if used_us is not None:
+                return LinkResult("used", account_id)
+            if expires_us < now:
+                return LinkResult("expired", account_id)
+            tx.run("link_code_use", {"code": code, "now": now})
+            tx.run("unlink_user", {"user": discord_user_id, "id": account_id})
+            tx.run("link_user", {"user": discord_user_id, "id": account_id})
+            return LinkResult("linked", account_id)
+
+        return await self.db.write(op)
+
+    # --- reads --------------------------------------------------------------------------
+
+    async def account(self, who: str) -> AccountState | None:
+        """The stored account for an account id or a linked Discord user id."""
+        return await self.db.read(lambda tx: _find(tx, who))
+
+    async def balance(self, who: str) -> Balance | None:
+        """The balance now, for an account id or a linked Discord user id (None if neither)."""
+        now, catalogue = self.now_us(), self.catalogue
+
+        def op(tx: Tx) -> Balance | None:
+            state = _find(tx, who)
+            if state is None:
+                return None
+            current, _ = catch_up(state, now, catalogue)
+            return balance_of(current, now, catalogue)
+
+        return await self.db.read(op)
+
+    async def history(self, who: str, limit: int = 10) -> list[HistoryRow] | None:
+        """The latest journal rows, newest first, including resets due but not yet written."""
+        now, catalogue = self.now_us(), self.catalogue
+        limit = max(1, min(limit, 1000))
+
+        def op(tx: Tx) -> list[HistoryRow] | None:
+            state = _find(tx, who)
+            if state is None:
+                return None
+            _, due = catch_up(state, now, catalogue)
+            pending = [
+                HistoryRow(e.due_us, e.kind, e.bucket, e.amount, e.balance_after, None, None, True)
+                for e in reversed(due[-limit:])
+            ]
+            rows = tx.all("journal_latest", {"id": state.account_id, "limit": limit})
+            stored = [HistoryRow(r[5], r[1], r[2], r[3], r[4], r[7], r[8]) for r in rows]
+            return (pending + stored)[:limit]
+
+        return await self.db.read(op)
+
+    async def generation(self, generation_id: str) -> Generation | None:
+        """A generation by id."""
+        return await self.db.read(lambda tx: records.generation(tx, generation_id))
+
+    async def failed_generations(
+        self, account_id: str, since_us: int, limit: int = 25
+    ) -> list[Generation]:
+        """An account's failed generations charged since `since_us`, newest first."""
+        return await self.db.read(
+            lambda tx: records.failed_generations(tx, account_id, since_us, limit)
+        )
+
+
+def _find(tx: Tx, who: str) -> AccountState | None:
+    return records.find_account(tx, who) or records.account_for_user(tx, who)

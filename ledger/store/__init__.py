@@ -1,0 +1,1 @@
+"""Storage: the database connection, migrations, and the SQL the ledger runs."""

@@ -1,0 +1,62 @@
+"""PostgreSQL through SQLAlchemy's async engine and asyncpg."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from ledger.store.database import POSTGRES_OVERRIDES, Database, Tx, compile_sql
+from ledger.store.urls import async_url
+
+log = logging.getLogger(__name__)
+
+__all__ = ["PostgresDatabase"]
+
+T = TypeVar("T")
+
+
+class PostgresDatabase(Database):
+    """The PostgreSQL engine (see `ledger.store.database`).
+
+    Each unit of work runs on the raw asyncpg cursor inside `run_sync`, so a whole
+    operation costs one trip through SQLAlchemy's greenlet bridge.
+    """
+
+    dialect = "postgresql"
+
+    def __init__(self, url: str, pool_size: int | None = None) -> None:
+        self.url = url
+        size = pool_size or 10
+        self.engine = create_async_engine(
+            async_url(url), pool_size=size, max_overflow=size, pool_pre_ping=True
+        )
+        self._sql = compile_sql("numeric_dollar", POSTGRES_OVERRIDES)
+
+    def _in_transaction(self, sync: Connection, op: Callable[[Tx], T], commit: bool) -> T:
+        dbapi: Any = sync.connection.dbapi_connection
+        cursor = dbapi.cursor()
+        try:
+            result = op(Tx(cursor, self._sql))
+        except BaseException:
+            dbapi.rollback()
+            raise
+        if commit:
+            dbapi.commit()
+        else:
+            dbapi.rollback()
+        return result
+
+    async def write(self, op: Callable[[Tx], T]) -> T:
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(self._in_transaction, op, True)
+
+    async def read(self, op: Callable[[Tx], T]) -> T:
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(self._in_transaction, op, False)
+
+    async def close(self) -> None:
+        await self.engine.dispose()

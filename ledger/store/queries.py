@@ -1,0 +1,124 @@
+"""Every SQL statement the ledger runs, in one place, with `:name` parameters.
+
+Statements are written once in the SQL both SQLite and PostgreSQL speak; `prepare`
+turns them into the form a driver wants (named for sqlite3, `$n` for asyncpg).
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["ACCOUNT_COLUMNS", "GENERATION_COLUMNS", "SQL", "prepare"]
+
+ACCOUNT_COLUMNS = (
+    "account_id",
+    "plan",
+    "status",
+    "daily",
+    "monthly",
+    "rollover",
+    "api_credits",
+    "anchor_us",
+    "cycle",
+    "pending_plan",
+    "relaxed_used",
+    "withheld_renewal",
+    "withheld_upgrade",
+    "processed_us",
+    "last_write_us",
+    "created_us",
+    "discord_user_id",
+)
+GENERATION_COLUMNS = (
+    "generation_id",
+    "account_id",
+    "source",
+    "cost",
+    "outcome",
+    "status",
+    "daily",
+    "monthly",
+    "rollover",
+    "api",
+    "relaxed",
+    "charged_us",
+    "finished_us",
+    "reason",
+)
+_ACC = ", ".join(ACCOUNT_COLUMNS)
+_GEN = ", ".join(GENERATION_COLUMNS)
+
+
+def _insert(table: str, columns: tuple[str, ...]) -> str:
+    names = ", ".join(columns)
+    values = ", ".join(f":{c}" for c in columns)
+    return f"INSERT INTO {table} ({names}) VALUES ({values})"
+
+
+SQL: dict[str, str] = {
+    "account": f"SELECT {_ACC} FROM accounts WHERE account_id = :id",
+    "account_by_user": f"SELECT {_ACC} FROM accounts WHERE discord_user_id = :id",
+    "account_lock": f"SELECT {_ACC} FROM accounts WHERE account_id = :id",
+    "account_insert": _insert("accounts", ACCOUNT_COLUMNS),
+    "account_update": "UPDATE accounts SET "
+    + ", ".join(f"{c} = :{c}" for c in ACCOUNT_COLUMNS[1:])
+    + " WHERE account_id = :account_id",
+    "unlink_user": "UPDATE accounts SET discord_user_id = NULL"
+    " WHERE discord_user_id = :user AND account_id <> :id",
+    "journal_insert": "INSERT INTO journal (account_id, kind, bucket, amount, balance_after,"
+    " due_us, recorded_us, reference, note) VALUES (:account_id, :kind, :bucket, :amount,"
+    " :balance_after, :due_us, :recorded_us, :reference, :note)",
+    "journal_latest": "SELECT id, kind, bucket, amount, balance_after, due_us, recorded_us,"
+    " reference, note FROM journal WHERE account_id = :id ORDER BY id DESC LIMIT :limit",
+    "journal_sums": "SELECT bucket, SUM(amount) FROM journal WHERE account_id = :id"
+    " AND bucket IS NOT NULL GROUP BY bucket",
+    "generation": f"SELECT {_GEN}, EXISTS (SELECT 1 FROM refunds r"
+    " WHERE r.generation_id = g.generation_id) FROM generations g WHERE generation_id = :id",
+    "generation_insert": _insert("generations", (*GENERATION_COLUMNS, "settings")),
+    "generation_finish": "UPDATE generations SET status = :status, finished_us = :finished_us,"
+    " reason = :reason WHERE generation_id = :generation_id AND status = 'pending'",
+    "generations_failed": f"SELECT {_GEN}, EXISTS (SELECT 1 FROM refunds r"
+    " WHERE r.generation_id = g.generation_id) FROM generations g"
+    " WHERE account_id = :id AND status = 'failed' AND charged_us >= :since"
+    " ORDER BY charged_us DESC LIMIT :limit",
+    "refund_insert": _insert(
+        "refunds", ("generation_id", "account_id", "amount", "reference", "actor", "at_us")
+    ),
+    "event": "SELECT digest, outcome FROM events WHERE event_id = :id",
+    "event_insert": _insert(
+        "events", ("event_id", "account_id", "digest", "outcome", "recorded_us")
+    ),
+    "link_code_insert": _insert("link_codes", ("code", "account_id", "expires_us")),
+    "link_code": "SELECT account_id, expires_us, used_us FROM link_codes WHERE code = :code",
+    "link_user": "UPDATE accounts SET discord_user_id = :user WHERE account_id = :id",
+    "link_code_use": "UPDATE link_codes SET used_us = :now WHERE code = :code AND used_us IS NULL",
+}
+
+POSTGRES_OVERRIDES = {
+    "account_lock": SQL["account_lock"] + " FOR UPDATE",
+}
+
+_PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
+
+
+def prepare(sql: str, style: str) -> tuple[str, tuple[str, ...]]:
+    """Rewrite `:name` parameters for a driver.
+
+    Args:
+        sql: a statement with `:name` parameters.
+        style: `named` (sqlite3 takes it as it is) or `numeric_dollar` (`$1`, for asyncpg).
+
+    Returns:
+        The statement and the parameter names in positional order (empty for `named`).
+    """
+    if style == "named":
+        return sql, ()
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in names:
+            names.append(name)
+        return f"${names.index(name) + 1}"
+
+    return _PARAM.sub(number, sql), tuple(names)
