@@ -1,0 +1,32 @@
+"""Errors the command line reports in one line."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from bot.settings import SettingsError
+from ledger.store.database import DatabaseUnavailable
+
+__all__ = ["CliError", "friendly"]
+
+
+class CliError(Exception):
+    """A failure to report as one line, with the exit code to leave with."""
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def friendly(exc: BaseException) -> str | None:
+    """One line for failures a person can fix, or None for a real bug."""
+    if isinstance(exc, SettingsError):
+        return f"bad setting {exc}"
+    if isinstance(exc, DatabaseUnavailable):
+        return f"cannot open the database {exc}"
+    if isinstance(exc, OSError | sqlite3.Error) or type(exc).__module__.startswith("asyncpg"):
+        return f"cannot reach the database: {exc}"
+    if type(exc).__module__.startswith("sqlalchemy"):
+        cause = exc.__cause__ or exc
+        return f"cannot reach the database: {str(cause).splitlines()[0]}"
+    return None

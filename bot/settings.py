@@ -1,0 +1,76 @@
+"""Settings from the environment, or a `.env` file in the working directory (SPEC section 5)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+from ledger.store.urls import DEFAULT_URL
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Settings", "SettingsError", "load_settings"]
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used.
+
+    Attributes:
+        name: the variable.
+        problem: what is wrong with it.
+    """
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"{name}: {problem}")
+        self.name = name
+        self.problem = problem
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything tokendesk reads from its environment."""
+
+    discord_token: str | None = None
+    database_url: str = DEFAULT_URL
+    guild_id: int | None = None
+    support_role: str | None = None
+    moderator_role: str | None = None
+    triage_channel: int | None = None
+    webhook_secret: str | None = None
+
+
+def _int(name: str, value: str | None) -> int | None:
+    if value is None or not value.strip():
+        return None
+    if not value.strip().isdigit():
+        raise SettingsError(name, "must be a Discord id (digits only)")
+    return int(value)
+
+
+def load_settings(environ: dict[str, str] | None = None, env_file: Path | None = None) -> Settings:
+    """Read settings: the process environment wins over `.env`.
+
+    Raises:
+        SettingsError: a setting is malformed.
+    """
+    path = env_file if env_file is not None else Path(".env")
+    values: dict[str, str | None] = dict(dotenv_values(path)) if path.is_file() else {}
+    values.update(os.environ if environ is None else environ)
+
+    def get(name: str) -> str | None:
+        value = values.get(name)
+        return value.strip() if value and value.strip() else None
+
+    return Settings(
+        discord_token=get("DISCORD_TOKEN"),
+        database_url=get("TOKENDESK_DATABASE_URL") or DEFAULT_URL,
+        guild_id=_int("TOKENDESK_GUILD_ID", get("TOKENDESK_GUILD_ID")),
+        support_role=get("TOKENDESK_SUPPORT_ROLE"),
+        moderator_role=get("TOKENDESK_MODERATOR_ROLE"),
+        triage_channel=_int("TOKENDESK_TRIAGE_CHANNEL", get("TOKENDESK_TRIAGE_CHANNEL")),
+        webhook_secret=get("TOKENDESK_WEBHOOK_SECRET"),
+    )

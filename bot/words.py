@@ -1,0 +1,74 @@
+"""Plain words for ledger facts, shared by the command line and the Discord embeds.
+
+Every sentence a person reads about their tokens is written here or in the embeds
+module, never in `ledger/` or `diagnostics/`.
+"""
+
+from __future__ import annotations
+
+from ledger.plans import Catalogue
+from ledger.service import HistoryRow
+
+__all__ = ["describe_row", "plan_name", "tokens"]
+
+BUCKET_NAMES = {
+    "daily": "daily",
+    "monthly": "monthly",
+    "rollover": "rollover bank",
+    "api": "API credits",
+}
+
+
+def tokens(n: int) -> str:
+    """A whole number with thousands separators: 4100 -> '4,100'."""
+    return f"{n:,}"
+
+
+def plan_name(plan_id: str, catalogue: Catalogue) -> str:
+    """The display name of a plan id."""
+    return catalogue[plan_id].name if plan_id in catalogue else plan_id
+
+
+def _unit(bucket: str | None) -> str:
+    return "API credits" if bucket == "api" else "tokens"
+
+
+def describe_row(row: HistoryRow) -> str:
+    """One journal row as a sentence: 'charged 12 for generation g-1 (daily)'."""
+    amount, bucket = row.amount, row.bucket
+    where = BUCKET_NAMES.get(bucket or "", "")
+    before = (row.balance_after - amount) if row.balance_after is not None else None
+    ref = row.reference
+    kind = row.kind
+    if kind == "charge":
+        unit = "API credits" if bucket == "api" else f"{where} tokens"
+        return f"charged {tokens(-amount)} {unit} for generation {ref}"
+    if kind == "relaxed":
+        return f"generation {ref} ran relaxed: {tokens(-amount)} tokens not charged"
+    if kind == "refused":
+        return f"generation {ref} was refused: not enough to cover it, nothing charged"
+    if kind == "refund":
+        return f"refunded {tokens(amount)} {_unit(bucket)} to {where} ({ref})"
+    if kind == "daily_reset":
+        expired = before or 0
+        after = row.balance_after or 0
+        if expired and after:
+            return f"daily reset: {tokens(expired)} expired, {tokens(after)} granted"
+        if expired:
+            return f"daily reset: {tokens(expired)} expired"
+        return f"daily reset: {tokens(after)} granted"
+    if kind == "renewal":
+        return f"monthly renewal: monthly bucket set to {tokens(row.balance_after or 0)}"
+    if kind == "rollover":
+        if amount >= 0:
+            return f"rolled over {tokens(amount)} unspent monthly tokens"
+        return f"rollover bank capped: {tokens(-amount)} expired"
+    if kind == "expiry":
+        return f"plan ended: {tokens(-amount)} {where} tokens expired"
+    if kind == "grant":
+        return f"granted {tokens(amount)} {_unit(bucket)} to {where}"
+    if kind == "adjustment":
+        sign = "added" if amount >= 0 else "removed"
+        reason = f": {row.note}" if row.note else ""
+        return f"adjustment by a moderator, {sign} {tokens(abs(amount))} {_unit(bucket)}{reason}"
+    return f"{kind} {amount:+,} {where}".strip()
