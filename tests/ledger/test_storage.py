@@ -1,0 +1,49 @@
+"""The database states the invariants; a unit of work is all or nothing."""
+
+import sqlite3
+
+import pytest
+
+from tests.ledger.builders import charged, created, failed
+
+
+async def test_the_database_refuses_a_negative_bucket(book):
+    await book.ok(created("2026-03-10T09:00:00Z"))
+    with sqlite3.connect(book.service.db.path) as conn, pytest.raises(sqlite3.IntegrityError):
+        conn.execute("UPDATE accounts SET daily = -1 WHERE account_id = 'acc'")
+
+
+async def test_the_database_refuses_a_second_charge_and_a_second_refund(book):
+    await book.ok(created("2026-03-10T09:00:00Z"))
+    await book.ok(charged("2026-03-10T10:00:00Z", "g1", 5))
+    await book.ok(failed("2026-03-10T10:01:00Z", "g1"))
+    await book.service.refund("g1", reference="#1", actor="mod")
+    with sqlite3.connect(book.service.db.path) as conn:
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute(
+                "INSERT INTO generations SELECT * FROM generations WHERE generation_id = 'g1'"
+            )
+        with pytest.raises(sqlite3.IntegrityError):
+            conn.execute("INSERT INTO refunds SELECT * FROM refunds WHERE generation_id = 'g1'")
+
+
+async def test_a_unit_of_work_that_raises_leaves_nothing_behind(book):
+    await book.ok(created("2026-03-10T09:00:00Z"))
+
+    def half_then_fail(tx):
+        tx.raw("UPDATE accounts SET daily = 0 WHERE account_id = 'acc'")
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        await book.service.db.write(half_then_fail)
+    assert await book.buckets("2026-03-10T09:00:01Z") == (150, 0, 0)
+
+
+async def test_tokens_are_64_bit_on_postgres_too(book):
+    await book.ok(created("2026-03-10T09:00:00Z", plan="maestro"))
+    from tests.ledger.builders import event
+
+    big = 10**12
+    for n in range(3):
+        await book.ok(event("api_credits.added", f"2026-03-10T09:0{n + 1}:00Z", amount=big))
+    assert (await book.balance("2026-03-10T09:05:00Z")).api_credits == 3 * big
