@@ -10,11 +10,10 @@ from __future__ import annotations
 import logging
 import re
 import tomllib
-from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from importlib import resources
 from pathlib import Path
+from typing import Literal
 
 __all__ = [
     "Feature",
@@ -30,7 +29,6 @@ __all__ = [
     "RefusalField",
     "load_default_pricing",
     "load_pricing",
-    "parse_pricing",
 ]
 
 log = logging.getLogger(__name__)
@@ -67,35 +65,14 @@ class PricingError(Exception):
         return f"{self.source}: {self.entry}: {self.problem}{shown}"
 
 
-class QuotePart(StrEnum):
-    """One line of a quote's breakdown."""
+QuotePart = Literal["base", "resolution", "alchemy", "photoreal"]
+"""One line of a quote's breakdown."""
 
-    BASE = "base"
-    RESOLUTION = "resolution"
-    ALCHEMY = "alchemy"
-    PHOTOREAL = "photoreal"
+RefusalField = Literal["model", "width", "height", "size", "count", "alchemy", "photoreal"]
+"""The input a refusal is about; ``size`` is width and height together."""
 
-
-class RefusalField(StrEnum):
-    """The input a refusal is about (``size`` is width and height together)."""
-
-    MODEL = "model"
-    WIDTH = "width"
-    HEIGHT = "height"
-    SIZE = "size"
-    COUNT = "count"
-    ALCHEMY = "alchemy"
-    PHOTOREAL = "photoreal"
-
-
-class Problem(StrEnum):
-    """Why an input cannot be priced."""
-
-    UNKNOWN = "unknown"
-    TOO_SMALL = "too_small"
-    TOO_LARGE = "too_large"
-    NOT_MULTIPLE = "not_multiple"
-    UNSUPPORTED = "unsupported"
+Problem = Literal["unknown", "too_small", "too_large", "not_multiple", "unsupported"]
+"""Why an input cannot be priced."""
 
 
 @dataclass(frozen=True)
@@ -233,25 +210,23 @@ class PricingTable:
         """
         priced = self.model(model)
         if priced is None:
-            return Refusal(RefusalField.MODEL, Problem.UNKNOWN, model)
+            return Refusal("model", "unknown", model)
         refusal = self._check_sides(width, height) or _check_count(count, self.limits.max_count)
         if refusal is not None:
             return refusal
         if alchemy and priced.alchemy is None:
-            return Refusal(RefusalField.ALCHEMY, Problem.UNSUPPORTED, alchemy)
+            return Refusal("alchemy", "unsupported", alchemy)
         if photoreal and priced.photoreal is None:
-            return Refusal(RefusalField.PHOTOREAL, Problem.UNSUPPORTED, photoreal)
+            return Refusal("photoreal", "unsupported", photoreal)
         pixels = width * height
         lines = []
         if priced.base:
-            lines.append(QuoteLine(QuotePart.BASE, priced.base))
-        lines.append(
-            QuoteLine(QuotePart.RESOLUTION, _megapixel_tokens(priced.per_megapixel, pixels))
-        )
+            lines.append(QuoteLine("base", priced.base))
+        lines.append(QuoteLine("resolution", _megapixel_tokens(priced.per_megapixel, pixels)))
         if alchemy and priced.alchemy is not None:
-            lines.append(QuoteLine(QuotePart.ALCHEMY, priced.alchemy.tokens(pixels)))
+            lines.append(QuoteLine("alchemy", priced.alchemy.tokens(pixels)))
         if photoreal and priced.photoreal is not None:
-            lines.append(QuoteLine(QuotePart.PHOTOREAL, priced.photoreal.tokens(pixels)))
+            lines.append(QuoteLine("photoreal", priced.photoreal.tokens(pixels)))
         per_image = sum(line.tokens for line in lines)
         return Quote(
             model=priced,
@@ -267,23 +242,24 @@ class PricingTable:
 
     def _check_sides(self, width: int, height: int) -> Refusal | None:
         limits = self.limits
-        for field, side in ((RefusalField.WIDTH, width), (RefusalField.HEIGHT, height)):
+        sides: tuple[tuple[RefusalField, int], ...] = (("width", width), ("height", height))
+        for field, side in sides:
             if side < limits.min_side:
-                return Refusal(field, Problem.TOO_SMALL, side, limits.min_side)
+                return Refusal(field, "too_small", side, limits.min_side)
             if side > limits.max_side:
-                return Refusal(field, Problem.TOO_LARGE, side, limits.max_side)
+                return Refusal(field, "too_large", side, limits.max_side)
             if side % limits.multiple_of:
-                return Refusal(field, Problem.NOT_MULTIPLE, side, limits.multiple_of)
+                return Refusal(field, "not_multiple", side, limits.multiple_of)
         if width * height > limits.max_pixels:
-            return Refusal(RefusalField.SIZE, Problem.TOO_LARGE, width * height, limits.max_pixels)
+            return Refusal("size", "too_large", width * height, limits.max_pixels)
         return None
 
 
 def _check_count(count: int, max_count: int) -> Refusal | None:
     if count < 1:
-        return Refusal(RefusalField.COUNT, Problem.TOO_SMALL, count, 1)
+        return Refusal("count", "too_small", count, 1)
     if count > max_count:
-        return Refusal(RefusalField.COUNT, Problem.TOO_LARGE, count, max_count)
+        return Refusal("count", "too_large", count, max_count)
     return None
 
 
@@ -299,7 +275,7 @@ def load_default_pricing() -> PricingTable:
         PricingError: The shipped table is broken.
     """
     shipped = resources.files("ledger").joinpath("pricing.toml")
-    return parse_pricing(shipped.read_text(encoding="utf-8"), source=str(shipped))
+    return _parse(shipped.read_text(encoding="utf-8"), source=str(shipped))
 
 
 def load_pricing(path: Path) -> PricingTable:
@@ -315,25 +291,17 @@ def load_pricing(path: Path) -> PricingTable:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise PricingError(str(path), "file", "unreadable", type(exc).__name__) from exc
-    return parse_pricing(text, source=str(path))
+    return _parse(text, source=str(path))
 
 
-def parse_pricing(text: str, source: str) -> PricingTable:
-    """Validates a pricing table given as TOML text.
-
-    Args:
-        text: The table.
-        source: Where it came from, named in errors.
-
-    Raises:
-        PricingError: The text is not TOML or breaks a table rule.
-    """
+def _parse(text: str, source: str) -> PricingTable:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise PricingError(source, "file", "invalid_toml", str(exc)) from exc
-    _reject_unknown(source, "", data, frozenset({"limits", "models"}))
-    limits = _parse_limits(source, _table(source, "limits", data.get("limits")))
+    table = _Section(source, "", data).only(frozenset({"limits", "models"}))
+    limits = table.section("limits", frozenset(_LIMIT_KEYS))
+    values = {key: limits.integer(key, minimum=1) for key in _LIMIT_KEYS}
     entries = data.get("models")
     if not isinstance(entries, list) or not entries:
         raise PricingError(source, "models", "missing" if entries is None else "no_models")
@@ -343,15 +311,13 @@ def parse_pricing(text: str, source: str) -> PricingTable:
         if any(model.id == other.id for other in priced):
             raise PricingError(source, f"models[{model.id}].id", "duplicate_id", model.id)
         priced.append(model)
-    table = PricingTable(source=source, limits=limits, priced=tuple(priced))
     log.debug("pricing table %s: %d models", source, len(priced))
-    return table
+    return PricingTable(
+        source=source, limits=_check_limits(source, Limits(**values)), priced=tuple(priced)
+    )
 
 
-def _parse_limits(source: str, data: Mapping[str, object]) -> Limits:
-    _reject_unknown(source, "limits", data, frozenset(_LIMIT_KEYS))
-    values = {key: _int(source, f"limits.{key}", data.get(key), minimum=1) for key in _LIMIT_KEYS}
-    limits = Limits(**values)
+def _check_limits(source: str, limits: Limits) -> Limits:
     if limits.max_side < limits.min_side:
         raise PricingError(source, "limits.max_side", "below_min_side", limits.max_side)
     if limits.max_pixels < limits.min_side * limits.min_side:
@@ -360,74 +326,72 @@ def _parse_limits(source: str, data: Mapping[str, object]) -> Limits:
 
 
 def _parse_model(source: str, index: int, entry: object) -> PricedModel:
-    where = f"models[{index}]"
-    data = _table(source, where, entry)
-    raw_id = data.get("id")
-    if not isinstance(raw_id, str) or not raw_id:
-        raise PricingError(source, f"{where}.id", "missing" if raw_id is None else "wrong_type")
-    if len(raw_id) > MAX_MODEL_ID or not _MODEL_ID.fullmatch(raw_id):
-        raise PricingError(source, f"{where}.id", "bad_id", raw_id)
-    where = f"models[{raw_id}]"
-    _reject_unknown(source, where, data, _MODEL_KEYS)
-    name = data.get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise PricingError(source, f"{where}.name", "missing" if name is None else "wrong_type")
-    if len(name) > MAX_MODEL_NAME:
-        raise PricingError(source, f"{where}.name", "too_long", len(name))
-    base = _int(source, f"{where}.base", data.get("base"), minimum=0)
-    per_megapixel = _int(source, f"{where}.per_megapixel", data.get("per_megapixel"), minimum=0)
+    data = _Section(source, f"models[{index}]", entry)
+    model_id = data.data.get("id")
+    if not isinstance(model_id, str) or not _MODEL_ID.fullmatch(model_id[: MAX_MODEL_ID + 1]):
+        problem = "missing" if model_id is None else "bad_id"
+        raise PricingError(source, f"{data.where}.id", problem, model_id)
+    data.where = f"models[{model_id}]"
+    data.only(_MODEL_KEYS)
+    name = data.data.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_MODEL_NAME:
+        problem = "missing" if name is None else "bad_name"
+        raise PricingError(source, f"{data.where}.name", problem, name)
+    base, per_megapixel = data.integer("base", 0), data.integer("per_megapixel", 0)
     if base == 0 and per_megapixel == 0:
-        raise PricingError(source, where, "free_model")
+        raise PricingError(source, data.where, "free_model")
     return PricedModel(
-        id=raw_id,
+        id=model_id,
         name=name.strip(),
         base=base,
         per_megapixel=per_megapixel,
-        alchemy=_parse_feature(source, f"{where}.alchemy", data.get("alchemy")),
-        photoreal=_parse_feature(source, f"{where}.photoreal", data.get("photoreal")),
+        alchemy=_parse_feature(data, "alchemy"),
+        photoreal=_parse_feature(data, "photoreal"),
     )
 
 
-def _parse_feature(source: str, where: str, entry: object) -> Feature | None:
-    if entry is None:
+def _parse_feature(model: _Section, key: str) -> Feature | None:
+    if key not in model.data:
         return None
-    data = _table(source, where, entry)
-    _reject_unknown(source, where, data, _FEATURE_KEYS)
-    supported = data.get("supported")
+    data = model.section(key, _FEATURE_KEYS)
+    supported = data.data.get("supported")
     if not isinstance(supported, bool):
-        problem = "missing" if supported is None else "wrong_type"
-        raise PricingError(source, f"{where}.supported", problem, supported)
+        problem = "missing" if supported is None else "not_a_bool"
+        raise PricingError(data.source, f"{data.where}.supported", problem, supported)
     if not supported:
         return None
     return Feature(
-        surcharge=_int(source, f"{where}.surcharge", data.get("surcharge", 0), minimum=0),
-        per_megapixel=_int(
-            source, f"{where}.per_megapixel", data.get("per_megapixel", 0), minimum=0
-        ),
+        data.integer("surcharge", 0, default=0), data.integer("per_megapixel", 0, default=0)
     )
 
 
-def _table(source: str, where: str, value: object) -> Mapping[str, object]:
-    if value is None:
-        raise PricingError(source, where, "missing")
-    if not isinstance(value, dict):
-        raise PricingError(source, where, "wrong_type", type(value).__name__)
-    return value
+class _Section:
+    """A table of the TOML file, read with errors that name where it sits."""
 
+    def __init__(self, source: str, where: str, data: object) -> None:
+        if not isinstance(data, dict):
+            raise PricingError(source, where, "missing" if data is None else "not_a_table")
+        self.source, self.where, self.data = source, where, data
 
-def _int(source: str, where: str, value: object, minimum: int) -> int:
-    if value is None:
-        raise PricingError(source, where, "missing")
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise PricingError(source, where, "not_an_integer", value)
-    if value < minimum:
-        raise PricingError(source, where, "negative" if value < 0 else "below_minimum", value)
-    return value
+    def only(self, known: frozenset[str]) -> _Section:
+        for key in self.data:
+            if key not in known:
+                raise PricingError(self.source, self._at(key), "unknown_key")
+        return self
 
+    def section(self, key: str, known: frozenset[str]) -> _Section:
+        return _Section(self.source, self._at(key), self.data.get(key)).only(known)
 
-def _reject_unknown(
-    source: str, where: str, data: Mapping[str, object], known: frozenset[str]
-) -> None:
-    for key in data:
-        if key not in known:
-            raise PricingError(source, f"{where}.{key}" if where else key, "unknown_key")
+    def integer(self, key: str, minimum: int, default: int | None = None) -> int:
+        value = self.data.get(key, default)
+        if value is None:
+            raise PricingError(self.source, self._at(key), "missing")
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise PricingError(self.source, self._at(key), "not_an_integer", value)
+        if value < minimum:
+            problem = "negative" if value < 0 else "below_minimum"
+            raise PricingError(self.source, self._at(key), problem, value)
+        return value
+
+    def _at(self, key: str) -> str:
+        return f"{self.where}.{key}" if self.where else key
