@@ -57,7 +57,7 @@ def decide(
         opened, entries = open_account(
             event.account_id, event.plan or FREE, event.at_us, event.id, catalogue
         )
-        opened = replace(opened, discord_user_id=event.discord_user_id)
+        opened = opened._replace(discord_user_id=event.discord_user_id)
         return Decision(opened, entries, "applied", new_account=True)
     if state is None:
         return Rejection(f"unknown account {event.account_id!r}")
@@ -68,7 +68,7 @@ def decide(
     if isinstance(result, Rejection):
         return result
     new_state, more, refused_reason, gen, new_gen = result
-    new_state = replace(new_state, last_write_us=at)
+    new_state = new_state._replace(last_write_us=at)
     outcome, reason = "applied", None
     if late:
         outcome, reason = "late", "arrived late: applied as of the account's latest write"
@@ -90,7 +90,7 @@ def _dispatch(
 ) -> _Result | Rejection:
     kind = event.type
     if kind == "account.linked":
-        return replace(state, discord_user_id=event.discord_user_id), [], None, None, False
+        return state._replace(discord_user_id=event.discord_user_id), [], None, None, False
     if kind == "subscription.changed":
         changed, entries = change_plan(state, event.plan or FREE, at, event.id, catalogue)
         return changed, entries, None, None, False
@@ -105,7 +105,7 @@ def _dispatch(
         amount = event.amount or 0
         after = state.api_credits + amount
         entry = Entry("grant", "api", amount, after, at, event.id)
-        return replace(state, api_credits=after), [entry], None, None, False
+        return state._replace(api_credits=after), [entry], None, None, False
     if kind == "generation.charged":
         return _charge(state, generation, event, at, catalogue)
     return _finish(state, generation, event, at)

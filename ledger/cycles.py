@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 __all__ = [
     "DAY_US",
@@ -52,6 +53,7 @@ def add_months(anchor: datetime, months: int) -> datetime:
     return anchor.replace(year=year, month=month, day=day)
 
 
+@lru_cache(maxsize=65_536)
 def renewal_at(anchor_us: int, cycle: int) -> int:
     """The instant cycle number `cycle` starts (cycle 0 starts at the anchor)."""
     return to_us(add_months(from_us(anchor_us), cycle))

@@ -7,7 +7,7 @@ and the ledger's commit or roll back together.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ledger.apply import Decision, Rejection, decide
 from ledger.events import Event
@@ -27,6 +27,10 @@ __all__ = [
     "apply_event_op",
     "refund_op",
 ]
+
+
+KNOWN = Generation("", "", "", 0, "", "", 0, 0, 0, 0, 0, 0)
+"""Stands for "a generation with this id exists" where its details are not needed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +55,15 @@ def apply_event_op(
             return EventResult(
                 event.id, "rejected", "conflict: this id was seen with different content"
             )
-    state = records.find_account(tx, event.account_id, lock=True)
-    gen = records.generation(tx, event.generation_id) if event.generation_id else None
+    if event.type == "generation.charged":
+        # A charge only needs to know whether the id exists: one query for both.
+        state, known = records.account_and_known_generation(
+            tx, event.account_id, event.generation_id or ""
+        )
+        gen = KNOWN if known else None
+    else:
+        state = records.find_account(tx, event.account_id, lock=True)
+        gen = records.generation(tx, event.generation_id) if event.generation_id else None
     decision = decide(state, gen, event, now_us, catalogue)
     if isinstance(decision, Rejection):
         return EventResult(event.id, "rejected", decision.reason, event.account_id)
@@ -78,8 +89,7 @@ def _store(
     if decision.new_account:
         records.insert_account(tx, state)
     else:
-        relinked = before is not None and before.discord_user_id != state.discord_user_id
-        records.save_account(tx, state, relinked=relinked)
+        records.save_account(tx, state, before)
     if decision.generation is not None:
         if decision.new_generation:
             records.insert_generation(tx, decision.generation, event.settings)
@@ -151,12 +161,12 @@ def refund_op(
     problem = refund_problem(gen, account_id)
     if problem is not None or gen is None:
         return RefundRefusal(generation_id, problem or "unknown")
-    state = records.find_account(tx, gen.account_id)
-    assert state is not None
-    at = max(now_us, state.last_write_us)
-    state, entries = catch_up(state, at, catalogue)
+    before = records.find_account(tx, gen.account_id)
+    assert before is not None
+    at = max(now_us, before.last_write_us)
+    state, entries = catch_up(before, at, catalogue)
     state, paid = refund(state, gen, at, reference, catalogue)
-    state = replace(state, last_write_us=at)
+    state = state._replace(last_write_us=at)
     tx.run(
         "refund_insert",
         {
@@ -168,7 +178,7 @@ def refund_op(
             "at_us": now_us,
         },
     )
-    records.save_account(tx, state)
+    records.save_account(tx, state, before)
     records.append(tx, state.account_id, entries + paid, now_us)
     return Refunded(generation_id, gen.account_id, {e.bucket or "": e.amount for e in paid})
 
@@ -187,13 +197,13 @@ def adjust_op(
     tx: Tx, account_id: str, amount: int, actor: str, reason: str, now_us: int, catalogue: Catalogue
 ) -> AdjustResult | None:
     """Apply a moderator's adjustment; None if the account does not exist."""
-    state = records.find_account(tx, account_id, lock=True)
-    if state is None:
+    before = records.find_account(tx, account_id, lock=True)
+    if before is None:
         return None
-    at = max(now_us, state.last_write_us)
-    state, entries = catch_up(state, at, catalogue)
+    at = max(now_us, before.last_write_us)
+    state, entries = catch_up(before, at, catalogue)
     state, adjusted = adjust(state, amount, at, actor, reason, catalogue)
-    state = replace(state, last_write_us=at)
-    records.save_account(tx, state)
+    state = state._replace(last_write_us=at)
+    records.save_account(tx, state, before)
     records.append(tx, account_id, entries + adjusted, now_us)
     return AdjustResult(account_id, amount, sum(e.amount for e in adjusted), tuple(adjusted))

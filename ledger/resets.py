@@ -8,8 +8,6 @@ account idle for a year costs at most a few rows per day that really changed it.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from ledger.cycles import next_midnight, renewal_at
 from ledger.plans import FREE, Catalogue
 from ledger.state import ACTIVE, BUCKETS, AccountState, Entry
@@ -47,7 +45,7 @@ def catch_up(
             break
         before = state
         if due == midnight:
-            state = replace(state, daily=0, relaxed_used=0)
+            state = state._replace(daily=0, relaxed_used=0)
         if due == renewal:
             state = _renew(state, due, catalogue)
         if due == midnight:
@@ -55,14 +53,13 @@ def catch_up(
         entries.extend(_net_entries(before, state, due))
         at = due
     if until_us > state.processed_us:
-        state = replace(state, processed_us=until_us)
+        state = state._replace(processed_us=until_us)
     return state, entries
 
 
 def plan_end(state: AccountState, catalogue: Catalogue) -> AccountState:
     """A paid plan ends: monthly and rollover expire, daily is set to the allowance."""
-    return replace(
-        state,
+    return state._replace(
         plan=FREE,
         status=ACTIVE,
         daily=catalogue.daily_allowance,
@@ -82,8 +79,7 @@ def _renew(state: AccountState, due: int, catalogue: Catalogue) -> AccountState:
     plan = catalogue[state.pending_plan or state.plan]
     rollover = min(plan.rollover_cap, state.rollover + state.monthly)
     granted = state.status == ACTIVE
-    return replace(
-        state,
+    return state._replace(
         plan=plan.id,
         pending_plan=None,
         cycle=state.cycle + 1,
@@ -97,9 +93,9 @@ def _renew(state: AccountState, due: int, catalogue: Catalogue) -> AccountState:
 def _daily_grant(state: AccountState, catalogue: Catalogue) -> AccountState:
     allowance = catalogue.daily_allowance
     if state.plan == FREE:
-        return replace(state, daily=allowance)
+        return state._replace(daily=allowance)
     rest = state.monthly + state.rollover
-    return replace(state, daily=max(0, allowance - rest))
+    return state._replace(daily=max(0, allowance - rest))
 
 
 _KIND = {"daily": "daily_reset", "monthly": "renewal", "rollover": "rollover"}

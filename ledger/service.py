@@ -61,8 +61,12 @@ class LinkResult:
 
 
 def is_integrity_error(exc: BaseException) -> bool:
-    """Whether a driver error is a constraint violation (sqlite3 and asyncpg name it alike)."""
-    return type(exc).__name__ == "IntegrityError"
+    """Whether a driver error is a constraint violation.
+
+    sqlite3 raises `IntegrityError`; SQLAlchemy's asyncpg adapter raises subclasses of
+    its own `IntegrityError` (such as `UniqueViolationError`).
+    """
+    return any(cls.__name__ == "IntegrityError" for cls in type(exc).__mro__)
 
 
 class LedgerService:

@@ -6,7 +6,7 @@ and returns the new state with the journal entries that explain it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ledger.plans import FREE, Catalogue
 from ledger.state import ACTIVE, BUCKETS, AccountState, Entry, Generation
@@ -52,7 +52,7 @@ def _take_in_order(
             changes[bucket] = have - part
             entries.append(Entry(kind, bucket, -part, have - part, at, reference, note))
             left -= part
-    return replace(state, **changes), entries, taken
+    return state._replace(**changes), entries, taken
 
 
 def charge_web(
@@ -71,7 +71,7 @@ def charge_web(
     )
     relaxed = cost - total if cost > total else 0
     if relaxed:
-        state = replace(state, relaxed_used=state.relaxed_used + relaxed)
+        state = state._replace(relaxed_used=state.relaxed_used + relaxed)
         entries.append(Entry("relaxed", None, -relaxed, None, at, generation_id))
     return state, entries, Taken(**taken, relaxed=relaxed)
 
@@ -84,7 +84,7 @@ def charge_api(
         return state, [Entry("refused", None, 0, None, at, generation_id)], Taken(refused=True)
     left = state.api_credits - cost
     entry = Entry("charge", "api", -cost, left, at, generation_id)
-    return replace(state, api_credits=left), [entry], Taken(api=cost)
+    return state._replace(api_credits=left), [entry], Taken(api=cost)
 
 
 def refund(
@@ -110,7 +110,7 @@ def refund(
         after = state.bucket(bucket) + amount
         changes["api_credits" if bucket == "api" else bucket] = after
         entries.append(Entry("refund", bucket, amount, after, at, reference))
-    return replace(state, **changes), entries
+    return state._replace(**changes), entries
 
 
 def adjust(
@@ -126,6 +126,6 @@ def adjust(
         bucket = "daily" if state.plan == FREE else "monthly"
         after = state.bucket(bucket) + amount
         entry = Entry("adjustment", bucket, amount, after, at, actor, reason)
-        return replace(state, **{bucket: after}), [entry]
+        return state._replace(**{bucket: after}), [entry]
     state, entries, _ = _take_in_order(state, -amount, "adjustment", at, actor, reason)
     return state, entries or [Entry("adjustment", None, 0, None, at, actor, reason)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = [
     "ACTIVE",
@@ -19,9 +20,11 @@ BUCKETS = ("daily", "monthly", "rollover")
 """Spendable buckets, in spending order."""
 
 
-@dataclass(frozen=True, slots=True)
-class AccountState:
-    """Everything the rules need to know about one account.
+class AccountState(NamedTuple):
+    """Everything the rules need to know about one account (immutable).
+
+    A named tuple rather than a dataclass: it is copied on every write, and
+    `_replace` costs a tenth of `dataclasses.replace`, which shows in the charge path.
 
     Instants are integer microseconds since the epoch, UTC. `processed_us` is the
     instant up to which resets have been applied; `last_write_us` the latest write

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from ledger.plans import FREE, Catalogue
 from ledger.state import ACTIVE, PAST_DUE, AccountState, Entry
 
@@ -34,10 +32,10 @@ def open_account(
         created_us=at,
     )
     if plan.paid:
-        state = replace(state, anchor_us=at, monthly=plan.monthly)
+        state = state._replace(anchor_us=at, monthly=plan.monthly)
         return state, [Entry("grant", "monthly", plan.monthly, plan.monthly, at, reference)]
     daily = catalogue.daily_allowance
-    return replace(state, daily=daily), [Entry("grant", "daily", daily, daily, at, reference)]
+    return state._replace(daily=daily), [Entry("grant", "daily", daily, daily, at, reference)]
 
 
 def change_plan(
@@ -50,10 +48,9 @@ def change_plan(
     """
     current, new = catalogue[state.plan], catalogue[plan_id]
     if new.id == current.id:
-        return replace(state, pending_plan=None), []
+        return state._replace(pending_plan=None), []
     if current.id == FREE:
-        state = replace(
-            state,
+        state = state._replace(
             plan=new.id,
             status=ACTIVE,
             anchor_us=at,
@@ -64,19 +61,19 @@ def change_plan(
         )
         return _grant_monthly(state, new.monthly, at, reference)
     if new.id == FREE or (new.monthly, new.rank) < (current.monthly, current.rank):
-        return replace(state, pending_plan=new.id), []
+        return state._replace(pending_plan=new.id), []
     difference = new.monthly - current.monthly
-    state = replace(state, plan=new.id, pending_plan=None)
+    state = state._replace(plan=new.id, pending_plan=None)
     if state.status == PAST_DUE:
         if not state.withheld_renewal:
-            state = replace(state, withheld_upgrade=state.withheld_upgrade + difference)
+            state = state._replace(withheld_upgrade=state.withheld_upgrade + difference)
         return state, []
     return _grant_monthly(state, difference, at, reference)
 
 
 def payment_failed(state: AccountState) -> AccountState:
     """The subscription is `past_due`: renewals withhold the monthly grant until paid."""
-    return replace(state, status=PAST_DUE)
+    return state._replace(status=PAST_DUE)
 
 
 def payment_succeeded(
@@ -90,7 +87,7 @@ def payment_succeeded(
     if state.status != PAST_DUE:
         return state, []
     owed = catalogue[state.plan].monthly if state.withheld_renewal else state.withheld_upgrade
-    state = replace(state, status=ACTIVE, withheld_renewal=False, withheld_upgrade=0)
+    state = state._replace(status=ACTIVE, withheld_renewal=False, withheld_upgrade=0)
     return _grant_monthly(state, owed, at, reference)
 
 
@@ -100,6 +97,6 @@ def _grant_monthly(
     if amount <= 0:
         return state, []
     monthly = state.monthly + amount
-    return replace(state, monthly=monthly), [
+    return state._replace(monthly=monthly), [
         Entry("grant", "monthly", amount, monthly, at, reference)
     ]

@@ -59,7 +59,14 @@ SQL: dict[str, str] = {
     "account": f"SELECT {_ACC} FROM accounts WHERE account_id = :id",
     "account_by_user": f"SELECT {_ACC} FROM accounts WHERE discord_user_id = :id",
     "account_lock": f"SELECT {_ACC} FROM accounts WHERE account_id = :id",
+    "account_lock_and_generation": f"SELECT {_ACC}, EXISTS (SELECT 1 FROM generations"
+    " WHERE generation_id = :gid) FROM accounts WHERE account_id = :id",
+    "generation_exists": "SELECT 1 FROM generations WHERE generation_id = :gid",
     "account_insert": _insert("accounts", ACCOUNT_COLUMNS),
+    "account_balances": "UPDATE accounts SET daily = :daily, monthly = :monthly,"
+    " rollover = :rollover, api_credits = :api_credits, relaxed_used = :relaxed_used,"
+    " processed_us = :processed_us, last_write_us = :last_write_us"
+    " WHERE account_id = :account_id",
     "account_update": "UPDATE accounts SET "
     + ", ".join(f"{c} = :{c}" for c in ACCOUNT_COLUMNS[1:])
     + " WHERE account_id = :account_id",
@@ -96,6 +103,7 @@ SQL: dict[str, str] = {
 
 POSTGRES_OVERRIDES = {
     "account_lock": SQL["account_lock"] + " FOR UPDATE",
+    "account_lock_and_generation": SQL["account_lock_and_generation"] + " FOR UPDATE",
 }
 
 _PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")

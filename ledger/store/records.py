@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import astuple
 from typing import Any
 
 from ledger.state import AccountState, Entry, Generation
@@ -24,14 +23,24 @@ __all__ = [
 def _account(row: tuple[Any, ...] | None) -> AccountState | None:
     if row is None:
         return None
-    values = dict(zip(ACCOUNT_COLUMNS, row, strict=True))
-    values["withheld_renewal"] = bool(values["withheld_renewal"])
-    return AccountState(**values)
+    state = AccountState._make(row)
+    return state._replace(withheld_renewal=bool(state.withheld_renewal))
 
 
 def find_account(tx: Tx, account_id: str, *, lock: bool = False) -> AccountState | None:
     """The account, locked against other writers when `lock` (PostgreSQL row lock)."""
     return _account(tx.one("account_lock" if lock else "account", {"id": account_id}))
+
+
+def account_and_known_generation(
+    tx: Tx, account_id: str, generation_id: str
+) -> tuple[AccountState | None, bool]:
+    """The account (locked) and whether a generation id was ever charged, in one query."""
+    row = tx.one("account_lock_and_generation", {"id": account_id, "gid": generation_id})
+    if row is None:
+        known = tx.one("generation_exists", {"gid": generation_id}) is not None
+        return None, known
+    return _account(row[:-1]), bool(row[-1])
 
 
 def account_for_user(tx: Tx, discord_user_id: str) -> AccountState | None:
@@ -40,7 +49,7 @@ def account_for_user(tx: Tx, discord_user_id: str) -> AccountState | None:
 
 
 def _account_params(state: AccountState) -> dict[str, Any]:
-    return dict(zip(ACCOUNT_COLUMNS, astuple(state), strict=True))
+    return dict(zip(ACCOUNT_COLUMNS, state, strict=True))
 
 
 def insert_account(tx: Tx, state: AccountState) -> None:
@@ -50,11 +59,30 @@ def insert_account(tx: Tx, state: AccountState) -> None:
     tx.run("account_insert", _account_params(state))
 
 
-def save_account(tx: Tx, state: AccountState, *, relinked: bool = False) -> None:
-    """Store an account's new state; `relinked` moves its Discord user off any other account."""
-    if relinked and state.discord_user_id is not None:
+def save_account(tx: Tx, state: AccountState, before: AccountState | None = None) -> None:
+    """Store an account's new state.
+
+    Given the state it was read as (`before`), only the balance columns are written when
+    nothing else changed, and a new Discord user is first moved off any other account.
+    """
+    if before is not None and state[:3] == before[:3] and _same_terms(state, before):
+        tx.run("account_balances", _account_params(state))
+        return
+    moved = before is None or before.discord_user_id != state.discord_user_id
+    if moved and state.discord_user_id is not None:
         tx.run("unlink_user", {"user": state.discord_user_id, "id": state.account_id})
     tx.run("account_update", _account_params(state))
+
+
+def _same_terms(a: AccountState, b: AccountState) -> bool:
+    return (
+        a.anchor_us == b.anchor_us
+        and a.cycle == b.cycle
+        and a.pending_plan == b.pending_plan
+        and a.withheld_renewal == b.withheld_renewal
+        and a.withheld_upgrade == b.withheld_upgrade
+        and a.discord_user_id == b.discord_user_id
+    )
 
 
 def append(tx: Tx, account_id: str, entries: Sequence[Entry], recorded_us: int) -> None:
@@ -98,7 +126,8 @@ def failed_generations(tx: Tx, account_id: str, since_us: int, limit: int) -> li
 def insert_generation(tx: Tx, record: Generation, settings: str | None) -> None:
     """Record a charged (or refused) generation; the key refuses a second charge."""
     params = {c: getattr(record, c) for c in GENERATION_COLUMNS}
-    tx.run("generation_insert", {**params, "settings": settings})
+    params["settings"] = settings
+    tx.run("generation_insert", params)
 
 
 def finish_generation(tx: Tx, record: Generation) -> None:

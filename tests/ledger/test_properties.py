@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import shutil
 import tempfile
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -172,8 +171,7 @@ def idle_accounts(draw):
     plan = draw(st.sampled_from(PLANS))
     at = to_us(START) + draw(st.integers(0, 40 * DAY_US))
     state, _ = open_account("x", plan, at, "e", CAT)
-    state = replace(
-        state,
+    state = state._replace(
         monthly=draw(st.integers(0, state.monthly)) if state.monthly else 0,
         rollover=draw(st.integers(0, 3 * CAT[plan].rollover_cap)) if plan != "free" else 0,
         pending_plan=draw(st.sampled_from([None, *PLANS])) if plan != "free" else None,
