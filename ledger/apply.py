@@ -6,7 +6,8 @@ the event and the present, and returns what to store or why the event is rejecte
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from ledger.events import Event
 from ledger.plans import FREE, Catalogue
@@ -20,8 +21,7 @@ __all__ = ["FUTURE_TOLERANCE_US", "Decision", "Rejection", "decide"]
 FUTURE_TOLERANCE_US = 5 * 60 * 1_000_000
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
     """What an accepted event does: the new state, its journal rows, its generation record."""
 
     state: AccountState
@@ -153,5 +153,5 @@ def _finish(
     if generation.status != "pending":
         return Rejection(f"generation {gid!r} already {generation.status}")
     status = "succeeded" if event.type == "generation.succeeded" else "failed"
-    finished = replace(generation, status=status, finished_us=at, reason=event.reason)
+    finished = generation._replace(status=status, finished_us=at, reason=event.reason)
     return state, [], None, finished, False

@@ -12,7 +12,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from ledger.cycles import to_us
 from ledger.plans import Catalogue
@@ -41,8 +41,7 @@ TYPES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(NamedTuple):
     """A validated platform event. `digest` identifies its content for idempotency."""
 
     id: str

@@ -8,6 +8,7 @@ and the ledger's commit or roll back together.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ledger.apply import Decision, Rejection, decide
 from ledger.events import Event
@@ -33,8 +34,7 @@ KNOWN = Generation("", "", "", 0, "", "", 0, 0, 0, 0, 0, 0)
 """Stands for "a generation with this id exists" where its details are not needed."""
 
 
-@dataclass(frozen=True, slots=True)
-class EventResult:
+class EventResult(NamedTuple):
     """How one event went: `applied`, `late`, `refused`, `skipped` or `rejected`."""
 
     id: str | None

@@ -6,7 +6,7 @@ and returns the new state with the journal entries that explain it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ledger.plans import FREE, Catalogue
 from ledger.state import ACTIVE, BUCKETS, AccountState, Entry, Generation
@@ -14,8 +14,7 @@ from ledger.state import ACTIVE, BUCKETS, AccountState, Entry, Generation
 __all__ = ["Taken", "adjust", "charge_api", "charge_web", "refund", "relaxed_eligible"]
 
 
-@dataclass(frozen=True, slots=True)
-class Taken:
+class Taken(NamedTuple):
     """What a charge took: per bucket, plus relaxed usage that cost nothing."""
 
     daily: int = 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import NamedTuple
 
 __all__ = [
@@ -59,8 +58,7 @@ class AccountState(NamedTuple):
         return self.api_credits if name == "api" else getattr(self, name)
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(NamedTuple):
     """One journal row, before it is stored.
 
     `amount` is signed (+ grant or refund, - charge or expiry); `balance_after` is the
@@ -77,8 +75,7 @@ class Entry:
     note: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Generation:
+class Generation(NamedTuple):
     """A generation the platform reported, with what its charge took from where."""
 
     generation_id: str

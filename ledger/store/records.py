@@ -23,8 +23,7 @@ __all__ = [
 def _account(row: tuple[Any, ...] | None) -> AccountState | None:
     if row is None:
         return None
-    state = AccountState._make(row)
-    return state._replace(withheld_renewal=bool(state.withheld_renewal))
+    return AccountState._make(row)  # withheld_renewal stays 0/1: truthy as a bool would be
 
 
 def find_account(tx: Tx, account_id: str, *, lock: bool = False) -> AccountState | None:
@@ -107,8 +106,7 @@ def append(tx: Tx, account_id: str, entries: Sequence[Entry], recorded_us: int) 
 
 
 def _generation(row: tuple[Any, ...]) -> Generation:
-    values = dict(zip(GENERATION_COLUMNS, row[:-1], strict=True))
-    return Generation(**values, refunded=bool(row[-1]))
+    return Generation._make((*row[:-1], bool(row[-1])))
 
 
 def generation(tx: Tx, generation_id: str) -> Generation | None:
@@ -125,7 +123,7 @@ def failed_generations(tx: Tx, account_id: str, since_us: int, limit: int) -> li
 
 def insert_generation(tx: Tx, record: Generation, settings: str | None) -> None:
     """Record a charged (or refused) generation; the key refuses a second charge."""
-    params = {c: getattr(record, c) for c in GENERATION_COLUMNS}
+    params = dict(zip(GENERATION_COLUMNS, record[: len(GENERATION_COLUMNS)], strict=True))
     params["settings"] = settings
     tx.run("generation_insert", params)
 

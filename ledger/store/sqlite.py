@@ -28,7 +28,9 @@ log = logging.getLogger(__name__)
 __all__ = ["SqliteDatabase", "connect"]
 
 T = TypeVar("T")
-GROUP_LIMIT = 256
+GROUP_LIMIT = 128
+"""Jobs per transaction: big enough to share a commit, small enough that the event loop
+settles one group while the writer runs the next."""
 CHECKPOINT_EVERY = 512
 _STOP = object()
 _CHECKPOINT = object()
@@ -78,11 +80,14 @@ class _Worker(threading.Thread):
     def _serve(self, cursor: sqlite3.Cursor) -> None:
         while True:
             batch = [self.jobs.get()]
-            while len(batch) < GROUP_LIMIT:
+            size = len(batch[0]) if isinstance(batch[0], list) else 0
+            while size < GROUP_LIMIT:
                 try:
-                    batch.append(self.jobs.get_nowait())
+                    item = self.jobs.get_nowait()
                 except queue.Empty:
                     break
+                batch.append(item)
+                size += len(item) if isinstance(item, list) else 0
             jobs: list[Job] = []
             for item in batch:
                 if item is _CHECKPOINT:
@@ -201,7 +206,8 @@ class SqliteDatabase(Database):
         if len(jobs) == 1 and self._in_writer == 0 and self._run_inline(jobs[0]):
             return
         self._in_writer += len(jobs)
-        self._writer.jobs.put(jobs)
+        for start in range(0, len(jobs), GROUP_LIMIT):
+            self._writer.jobs.put(jobs[start : start + GROUP_LIMIT])
 
     def _run_inline(self, job: Job) -> bool:
         """Run a lone write on the loop's connection; False if the write lock is taken."""
