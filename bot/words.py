@@ -66,7 +66,9 @@ def describe_row(row: HistoryRow) -> str:
     if kind == "expiry":
         return f"plan ended: {tokens(-amount)} {where} tokens expired"
     if kind == "grant":
-        return f"granted {tokens(amount)} {_unit(bucket)} to {where}"
+        if bucket == "api":
+            return f"added {tokens(amount)} API credits"
+        return f"granted {tokens(amount)} {where} tokens"
     if kind == "adjustment":
         sign = "added" if amount >= 0 else "removed"
         reason = f": {row.note}" if row.note else ""

@@ -222,16 +222,20 @@ class LedgerService:
 
     # --- reads --------------------------------------------------------------------------
 
-    async def account(self, who: str) -> AccountState | None:
-        """The stored account for an account id or a linked Discord user id."""
-        return await self.db.read(lambda tx: _find(tx, who))
+    async def account(self, who: str, *, by_user: bool = False) -> AccountState | None:
+        """The stored account for an account id or a linked Discord user id.
 
-    async def balance(self, who: str) -> Balance | None:
+        With `by_user`, `who` is only ever taken as a Discord user id: what the bot uses, so
+        that nobody reaches an account whose id happens to look like their user id.
+        """
+        return await self.db.read(lambda tx: _find(tx, who, by_user))
+
+    async def balance(self, who: str, *, by_user: bool = False) -> Balance | None:
         """The balance now, for an account id or a linked Discord user id (None if neither)."""
         now, catalogue = self.now_us(), self.catalogue
 
         def op(tx: Tx) -> Balance | None:
-            state = _find(tx, who)
+            state = _find(tx, who, by_user)
             if state is None:
                 return None
             current, _ = catch_up(state, now, catalogue)
@@ -239,13 +243,15 @@ class LedgerService:
 
         return await self.db.read(op)
 
-    async def history(self, who: str, limit: int = 10) -> list[HistoryRow] | None:
+    async def history(
+        self, who: str, limit: int = 10, *, by_user: bool = False
+    ) -> list[HistoryRow] | None:
         """The latest journal rows, newest first, including resets due but not yet written."""
         now, catalogue = self.now_us(), self.catalogue
         limit = max(1, min(limit, 1000))
 
         def op(tx: Tx) -> list[HistoryRow] | None:
-            state = _find(tx, who)
+            state = _find(tx, who, by_user)
             if state is None:
                 return None
             _, due = catch_up(state, now, catalogue)
@@ -272,5 +278,7 @@ class LedgerService:
         )
 
 
-def _find(tx: Tx, who: str) -> AccountState | None:
+def _find(tx: Tx, who: str, by_user: bool = False) -> AccountState | None:
+    if by_user:
+        return records.account_for_user(tx, who)
     return records.find_account(tx, who) or records.account_for_user(tx, who)

@@ -1,0 +1,48 @@
+"""The bot: a `commands.Bot` given its services, with one cog per area."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord.ext import commands
+
+from bot.cogs.account import AccountCog
+from bot.cogs.pricing import PricingCog
+from bot.errors import handle_error
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+__all__ = ["TokendeskBot"]
+
+
+class TokendeskBot(commands.Bot):
+    """tokendesk: app commands only. Services come from the composition root."""
+
+    def __init__(self, services: Services, **options: object) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            help_command=None,
+            allowed_mentions=discord.AllowedMentions.none(),
+            **options,
+        )
+        self.services = services
+        self.tree.on_error = handle_error
+        self.synced = False
+
+    async def setup_hook(self) -> None:
+        await self.add_cog(AccountCog(self.services))
+        await self.add_cog(PricingCog(self.services))
+        guild_id = self.services.settings.guild_id
+        if guild_id is not None:
+            guild = discord.Object(id=guild_id)
+            self.tree.copy_global_to(guild=guild)
+            await self.tree.sync(guild=guild)
+        else:
+            await self.tree.sync()
+        self.synced = True
+        log.info("commands synced%s", f" to guild {guild_id}" if guild_id else " globally")

@@ -1,0 +1,92 @@
+"""Bot verbs: `run` (connects to Discord) and `sandbox` (the offline emulator)."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import sys
+import tempfile
+from pathlib import Path
+
+import discord
+
+from bot.app import TokendeskBot
+from bot.cli.errors import CliError
+from bot.services import build_services
+from bot.settings import load_settings
+
+log = logging.getLogger(__name__)
+
+__all__ = ["register"]
+
+
+def register(verbs: argparse._SubParsersAction) -> None:
+    """Add `run` and `sandbox` to the `tokendesk` parser."""
+    p = verbs.add_parser("run", help="connect the bot to Discord (needs DISCORD_TOKEN)")
+    p.set_defaults(handler=run)
+    p = verbs.add_parser(
+        "sandbox", help="the real bot against a local Discord emulator, on a demo ledger"
+    )
+    p.set_defaults(handler=sandbox)
+
+
+async def run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    if not settings.discord_token:
+        raise CliError("DISCORD_TOKEN is not set (try `tokendesk sandbox` to use it offline)")
+    logging.getLogger().setLevel(logging.INFO)
+    services = await build_services(settings)
+    bot = TokendeskBot(services)
+    try:
+        async with bot:
+            await bot.start(settings.discord_token)
+    except discord.LoginFailure:
+        raise CliError("Discord rejected DISCORD_TOKEN: check the bot token") from None
+    except discord.PrivilegedIntentsRequired:
+        raise CliError("Discord refused the gateway intents this bot asked for") from None
+    finally:
+        await services.close()
+    return 0
+
+
+async def sandbox(args: argparse.Namespace) -> int:
+    from bot.emulator import Emulator
+    from bot.sandbox.demo import DEMO_PEOPLE, load_demo
+    from bot.sandbox.terminal import Terminal
+
+    logging.getLogger("discord").setLevel(logging.ERROR)  # no voice-support warnings
+    folder = Path(tempfile.mkdtemp(prefix="tokendesk-sandbox-"))
+    async with Emulator() as emu:
+        guild = emu.add_guild("tokendesk sandbox")
+        roles = {name: emu.add_role(guild, name) for name in ("Support", "Moderator")}
+        people = {
+            p.name: emu.add_member(guild, p.name, roles=[roles[r] for r in p.roles])
+            for p in DEMO_PEOPLE
+        }
+        settings = dataclasses.replace(
+            load_settings(environ={}),
+            database_url=f"sqlite+aiosqlite:///{folder / 'sandbox.db'}",
+            guild_id=guild.id,
+            support_role="Support",
+            moderator_role="Moderator",
+            triage_channel=guild.default_channel.id,
+        )
+        services = await build_services(settings)
+        try:
+            linked = {p.name: str(people[p.name].id) for p in DEMO_PEOPLE if p.account_id}
+            await load_demo(services.ledger, linked)
+            bot = TokendeskBot(services, guild_ready_timeout=0.05)
+            await emu.start_client(bot)
+            print(f"tokendesk sandbox: the real bot on an offline Discord; ledger in {folder}")
+            terminal = Terminal(
+                emu,
+                people,
+                {p.name: p.situation for p in DEMO_PEOPLE},
+                now=services.clock.now,
+            )
+            await terminal.run(sys.stdin)
+            await emu.stop_client(bot)
+        finally:
+            await services.close()
+    return 0

@@ -1,0 +1,1 @@
+"""Rendering results into Discord embeds: every sentence the bot shows lives here."""

@@ -1,0 +1,161 @@
+"""The sandbox terminal: type slash commands as a demo user and read the answers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shlex
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TextIO
+
+from bot.emulator import Emulator
+from bot.emulator.errors import EmulatorError
+from bot.emulator.result import InteractionResult, walk_components
+from bot.sandbox.screen import render_message
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Terminal", "parse_command"]
+
+HELP = """\
+Type a slash command as the current user, for example:
+  /balance        /reset        /rollover        /relaxed        /history limit:5
+  /cost model:phoenix width:1024 height:1024 alchemy:true        /plans
+Other lines:
+  as NAME         switch to another demo user (`users` lists them)
+  click N or N    press button N of the last answer
+  help            this text
+Ctrl-D (end of input) leaves the sandbox."""
+
+
+def parse_command(line: str) -> tuple[str, dict[str, Any]]:
+    """`/cost model:phoenix width:512` -> ("cost", {"model": "phoenix", "width": 512}).
+
+    Subcommands come before the options: `/ticket approve id:3`.
+    """
+    words = shlex.split(line.lstrip("/"))
+    if not words:
+        raise ValueError("type a command after the slash")
+    path, options = [], {}
+    for word in words:
+        if ":" in word:
+            key, value = word.split(":", 1)
+            options[key] = _value(value)
+        elif options:
+            raise ValueError(f"{word!r}: options look like name:value")
+        else:
+            path.append(word)
+    return " ".join(path), options
+
+
+def _value(text: str) -> Any:
+    lowered = text.lower()
+    if lowered in ("true", "yes", "on"):
+        return True
+    if lowered in ("false", "no", "off"):
+        return False
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+class Terminal:
+    """Reads lines, acts as the chosen user in the emulator, prints what the bot sent."""
+
+    def __init__(
+        self,
+        emulator: Emulator,
+        people: dict[str, Any],
+        describe: dict[str, str],
+        *,
+        now: Callable[[], datetime],
+        out: TextIO = sys.stdout,
+    ) -> None:
+        self.emu = emulator
+        self.people = people
+        self.describe = describe
+        self.now = now
+        self.out = out
+        self.current = next(iter(people))
+        self.last: InteractionResult | None = None
+
+    def say(self, text: str) -> None:
+        print(text, file=self.out, flush=True)
+
+    def prompt(self) -> None:
+        print(f"{self.current}> ", end="", file=self.out, flush=True)
+
+    async def run(self, lines: TextIO = sys.stdin) -> None:
+        """Serve until end of input."""
+        self.say(HELP)
+        self.say(f"\nYou are {self.current}: {self.describe[self.current]}.")
+        loop = asyncio.get_running_loop()
+        while True:
+            self.prompt()
+            line = await loop.run_in_executor(None, lines.readline)
+            if not line:
+                self.say("\nbye")
+                return
+            await self.handle(line.strip())
+
+    async def handle(self, line: str) -> None:
+        """Act on one line."""
+        if not line:
+            return
+        try:
+            if line.startswith("/"):
+                name, options = parse_command(line)
+                self.show(await self.emu.slash(self.people[self.current], name, options=options))
+            elif line.startswith("as "):
+                self.switch(line[3:].strip())
+            elif line == "users":
+                for name, text in self.describe.items():
+                    self.say(f"  {name:<8} {text}")
+            elif line in ("help", "?"):
+                self.say(HELP)
+            elif line.removeprefix("click ").strip().isdigit():
+                await self.click(int(line.removeprefix("click ").strip()))
+            else:
+                self.say("Not understood. Type `help`.")
+        except (ValueError, EmulatorError) as exc:
+            self.say(f"! {exc}")
+
+    def switch(self, name: str) -> None:
+        if name not in self.people:
+            self.say(f"! no demo user {name!r}; try `users`")
+            return
+        self.current = name
+        self.last = None
+        self.say(f"You are {name}: {self.describe[name]}.")
+
+    async def click(self, number: int) -> None:
+        buttons = self.last.buttons if self.last is not None else []
+        if not 1 <= number <= len(buttons):
+            self.say("! no such button on the last answer")
+            return
+        button = buttons[number - 1]
+        self.show(await self.emu.click(self.last, button["custom_id"]))
+
+    def show(self, result: InteractionResult) -> None:
+        self.last = result
+        if result.modal is not None:
+            self.say(f"(the bot opened a form: {result.modal.get('title', '')})")
+        for message in result.messages or []:
+            if message.action in ("defer", "delete"):
+                continue
+            self.say(
+                render_message(
+                    message.content,
+                    message.embeds,
+                    _buttons(message.components),
+                    ephemeral=message.ephemeral,
+                    now=self.now(),
+                )
+            )
+
+
+def _buttons(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [c for c in walk_components(components or []) if c.get("type") == 2]

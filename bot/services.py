@@ -1,0 +1,52 @@
+"""The composition root: every service the bot uses, built in one place."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.settings import Settings
+from ledger.clock import Clock, SystemClock
+from ledger.pricing import PricingTable, load_default_pricing
+from ledger.service import LedgerService
+from ledger.store.database import Database, open_database
+from ledger.store.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Services", "build_services"]
+
+
+@dataclass
+class Services:
+    """What the cogs are given: nothing is looked up from globals."""
+
+    settings: Settings
+    clock: Clock
+    ledger: LedgerService
+    pricing: PricingTable
+    db: Database
+    defer_after: float = 1.5
+    """Seconds an answer may take before the interaction is deferred (Discord allows 3)."""
+
+    async def close(self) -> None:
+        """Release the database."""
+        await self.db.close()
+
+
+async def build_services(settings: Settings, clock: Clock | None = None) -> Services:
+    """Upgrade the schema, open the database and build the services.
+
+    Raises:
+        DatabaseUnavailable: or a driver error, when the database cannot be reached.
+    """
+    clock = clock or SystemClock()
+    await upgrade(settings.database_url)
+    db = open_database(settings.database_url)
+    return Services(
+        settings=settings,
+        clock=clock,
+        ledger=LedgerService(db, clock),
+        pricing=load_default_pricing(),
+        db=db,
+    )

@@ -1,0 +1,45 @@
+"""`tokendesk sandbox`: starts, answers as a demo user, exits cleanly at end of input."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.sandbox.terminal import parse_command
+
+ROOT = Path(__file__).parents[2]
+
+
+def test_the_sandbox_answers_balance_for_a_demo_user_and_exits_on_end_of_input(tmp_path):
+    script = "/balance\nas bob\n/balance\n/cost model:phoenix width:1024 height:1024\n"
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "sandbox"],
+        input=script,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "You are alice" in out and "┌ Your tokens" in out
+    assert "0 tokens to spend" in out  # alice spent her 150 today
+    assert "-280 tokens (relaxed mode)" in out  # bob is relaxed
+    assert "tokens per image" in out or "Per image" in out
+    assert out.rstrip().endswith("bye")
+    assert "Traceback" not in done.stderr
+
+
+def test_command_lines_parse_like_discord_options():
+    assert parse_command("/cost model:phoenix width:512 alchemy:true") == (
+        "cost",
+        {"model": "phoenix", "width": 512, "alchemy": True},
+    )
+    assert parse_command('/ticket note id:3 text:"two words"') == (
+        "ticket note",
+        {"id": 3, "text": "two words"},
+    )
