@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from ledger.events import Event, Invalid, parse_line
 from ledger.operations import EventResult
+from ledger.plans import Catalogue
 from ledger.service import LedgerService
 
 log = logging.getLogger(__name__)
 
-__all__ = ["IngestReport", "LineResult", "ingest_lines"]
+__all__ = ["IngestReport", "LineResult", "ingest_lines", "ingest_parsed", "parse_lines"]
 
 BATCH = 500
 
@@ -44,6 +45,8 @@ class IngestReport:
     )
     notable: list[LineResult] = field(default_factory=list)
     """Rejected, late and refused lines, in input order."""
+    everything: list[LineResult] | None = None
+    """Every line's result, in input order, when asked for (the webhook answers with it)."""
 
     @property
     def rejected(self) -> list[LineResult]:
@@ -58,6 +61,8 @@ class IngestReport:
         self.counts[result.outcome] += 1
         if result.outcome in ("rejected", "late", "refused"):
             self.notable.append(result)
+        if self.everything is not None:
+            self.everything.append(result)
 
 
 def split_lines(data: bytes) -> Iterable[tuple[int, bytes]]:
@@ -69,15 +74,37 @@ def split_lines(data: bytes) -> Iterable[tuple[int, bytes]]:
             yield number, line
 
 
+def parse_lines(
+    lines: Iterable[tuple[int, bytes]], catalogue: Catalogue
+) -> Iterator[tuple[int, Event | Invalid]]:
+    """Validate numbered lines one by one, as they are read."""
+    for number, line in lines:
+        try:
+            yield number, parse_line(line, catalogue)
+        except UnicodeDecodeError:
+            yield number, Invalid("not valid UTF-8")
+
+
 async def ingest_lines(
     service: LedgerService, lines: Iterable[tuple[int, bytes]], *, batch: int = BATCH
 ) -> IngestReport:
-    """Validate and apply numbered lines in order.
+    """Validate and apply numbered lines of JSON in order (`tokendesk ingest`)."""
+    return await ingest_parsed(service, parse_lines(lines, service.catalogue), batch=batch)
 
-    Validation of the next batch overlaps with the database applying the previous one.
+
+async def ingest_parsed(
+    service: LedgerService,
+    items: Iterable[tuple[int, Event | Invalid]],
+    *,
+    batch: int = BATCH,
+    keep_all: bool = False,
+) -> IngestReport:
+    """Apply validated events in order; report invalid ones as rejected.
+
+    The one path both the file and the webhook take. Validation of the next batch
+    overlaps with the database applying the previous one.
     """
-    report = IngestReport()
-    catalogue = service.catalogue
+    report = IngestReport(everything=[] if keep_all else None)
     pending: asyncio.Task[list[EventResult]] | None = None
     pending_numbers: list[int] = []
     numbers: list[int] = []
@@ -98,11 +125,7 @@ async def ingest_lines(
             report.add(item)
         invalid.clear()
 
-    for number, line in lines:
-        try:
-            parsed = parse_line(line, catalogue)
-        except UnicodeDecodeError:
-            parsed = Invalid("not valid UTF-8")
+    for number, parsed in items:
         if isinstance(parsed, Invalid):
             invalid.append(LineResult(number, parsed.event_id, "rejected", parsed.reason))
             continue
@@ -121,4 +144,6 @@ async def ingest_lines(
         for number, result in zip(numbers, results, strict=True):
             report.add(LineResult(number, result.id, result.outcome, result.reason))
     report.notable.sort(key=lambda r: r.line)
+    if report.everything is not None:
+        report.everything.sort(key=lambda r: r.line)
     return report
