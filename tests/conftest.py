@@ -25,7 +25,16 @@ from ledger.store.migrate import upgrade
 PG_URL = os.environ.get(
     "TOKENDESK_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
-TABLES = ("refunds", "link_codes", "events", "journal", "generations", "accounts")
+TABLES = (
+    "ticket_log",
+    "tickets",
+    "refunds",
+    "link_codes",
+    "events",
+    "journal",
+    "generations",
+    "accounts",
+)
 
 
 @pytest.fixture

@@ -48,15 +48,54 @@ class DatabaseUnavailable(Exception):
         self.cause = cause
 
 
+_PREPARED: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {}
+
+
 class Tx:
-    """Runs the ledger's named statements on one driver cursor inside a transaction."""
+    """Runs statements on one driver cursor inside a transaction.
 
-    __slots__ = ("_cursor", "_depth", "_sql")
+    The ledger's own statements are run by name (`run`, `one`, `all`, `many`); other
+    packages bring their own SQL text with `:name` parameters (`run_sql`, `one_sql`,
+    `all_sql`), prepared once per driver style and cached.
+    """
 
-    def __init__(self, cursor: Any, sql: dict[str, tuple[str, tuple[str, ...]]]) -> None:
+    __slots__ = ("_cursor", "_depth", "_sql", "style")
+
+    def __init__(
+        self, cursor: Any, sql: dict[str, tuple[str, tuple[str, ...]]], style: str = "named"
+    ) -> None:
         self._cursor = cursor
         self._sql = sql
         self._depth = 0
+        self.style = style
+
+    @property
+    def dialect(self) -> str:
+        """`sqlite` or `postgresql`."""
+        return "sqlite" if self.style == "named" else "postgresql"
+
+    def _adhoc(self, sql: str, params: Params) -> tuple[str, Any]:
+        key = (self.style, sql)
+        prepared = _PREPARED.get(key)
+        if prepared is None:
+            prepared = _PREPARED[key] = prepare(sql, self.style)
+        text, order = prepared
+        return text, (tuple(params[k] for k in order) if order else params)
+
+    def run_sql(self, sql: str, params: Params) -> int:
+        """Execute SQL text with `:name` parameters; returns the rows changed."""
+        self._cursor.execute(*self._adhoc(sql, params))
+        return self._cursor.rowcount
+
+    def one_sql(self, sql: str, params: Params) -> tuple[Any, ...] | None:
+        """The first row of a query given as SQL text, or None."""
+        self._cursor.execute(*self._adhoc(sql, params))
+        return self._cursor.fetchone()
+
+    def all_sql(self, sql: str, params: Params) -> list[tuple[Any, ...]]:
+        """Every row of a query given as SQL text."""
+        self._cursor.execute(*self._adhoc(sql, params))
+        return list(self._cursor.fetchall())
 
     def _args(self, name: str, params: Params) -> tuple[str, Any]:
         sql, order = self._sql[name]

@@ -40,7 +40,7 @@ class PostgresDatabase(Database):
         dbapi: Any = sync.connection.dbapi_connection
         cursor = dbapi.cursor()
         try:
-            result = op(Tx(cursor, self._sql))
+            result = op(Tx(cursor, self._sql, "numeric_dollar"))
         except BaseException:
             dbapi.rollback()
             raise
