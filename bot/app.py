@@ -8,9 +8,13 @@ import discord
 from discord.ext import commands
 
 from bot.cogs.account import AccountCog
+from bot.cogs.help import HelpCog
 from bot.cogs.pricing import PricingCog
+from bot.cogs.support import SupportCog
 from bot.errors import handle_error
 from bot.services import Services
+from bot.views.tickets import TicketAction
+from bot.views.troubleshoot import FlowChoice, RefundPick
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +39,9 @@ class TokendeskBot(commands.Bot):
         self.synced = False
 
     async def setup_hook(self) -> None:
-        await self.add_cog(AccountCog(self.services))
-        await self.add_cog(PricingCog(self.services))
+        self.add_dynamic_items(TicketAction, FlowChoice, RefundPick)
+        for cog in (AccountCog, PricingCog, HelpCog, SupportCog):
+            await self.add_cog(cog(self.services))
         guild_id = self.services.settings.guild_id
         if guild_id is not None:
             guild = discord.Object(id=guild_id)

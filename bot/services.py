@@ -6,6 +6,10 @@ import logging
 from dataclasses import dataclass
 
 from bot.settings import Settings
+from diagnostics.desk import TicketDesk
+from diagnostics.flow_model import FlowSet
+from diagnostics.flows import load_default_flows
+from diagnostics.tickets import TicketPolicy
 from ledger.clock import Clock, SystemClock
 from ledger.pricing import PricingTable, load_default_pricing
 from ledger.service import LedgerService
@@ -26,6 +30,8 @@ class Services:
     ledger: LedgerService
     pricing: PricingTable
     db: Database
+    desk: TicketDesk
+    flows: FlowSet
     defer_after: float = 1.5
     """Seconds an answer may take before the interaction is deferred (Discord allows 3)."""
 
@@ -35,18 +41,28 @@ class Services:
 
 
 async def build_services(settings: Settings, clock: Clock | None = None) -> Services:
-    """Upgrade the schema, open the database and build the services.
+    """Load the flows, upgrade the schema, open the database and build the services.
 
     Raises:
+        FlowError: a troubleshooting flow file is broken (names the file and step).
         DatabaseUnavailable: or a driver error, when the database cannot be reached.
     """
     clock = clock or SystemClock()
+    flows = load_default_flows()  # a broken flow file stops start-up here
     await upgrade(settings.database_url)
     db = open_database(settings.database_url)
+    ledger = LedgerService(db, clock)
+    policy = TicketPolicy(
+        refund_max_age_days=settings.refund_max_age_days,
+        max_open_per_user=settings.max_open_tickets,
+        auto_approve_up_to=settings.auto_approve_up_to,
+    )
     return Services(
         settings=settings,
         clock=clock,
-        ledger=LedgerService(db, clock),
+        ledger=ledger,
         pricing=load_default_pricing(),
         db=db,
+        desk=TicketDesk(ledger, policy),
+        flows=flows,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,9 @@ class Settings:
     moderator_role: str | None = None
     triage_channel: int | None = None
     webhook_secret: str | None = None
+    refund_max_age_days: int = 30
+    max_open_tickets: int = 3
+    auto_approve_up_to: int = 0
 
 
 def _int(name: str, value: str | None) -> int | None:
@@ -73,4 +77,16 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
         moderator_role=get("TOKENDESK_MODERATOR_ROLE"),
         triage_channel=_int("TOKENDESK_TRIAGE_CHANNEL", get("TOKENDESK_TRIAGE_CHANNEL")),
         webhook_secret=get("TOKENDESK_WEBHOOK_SECRET"),
+        refund_max_age_days=_count("TOKENDESK_REFUND_MAX_AGE_DAYS", get, 30, minimum=1),
+        max_open_tickets=_count("TOKENDESK_MAX_OPEN_TICKETS", get, 3, minimum=1),
+        auto_approve_up_to=_count("TOKENDESK_AUTO_APPROVE_UP_TO", get, 0, minimum=0),
     )
+
+
+def _count(name: str, get: Callable[[str], str | None], default: int, *, minimum: int) -> int:
+    value = get(name)
+    if value is None:
+        return default
+    if not value.isdigit() or int(value) < minimum:
+        raise SettingsError(name, f"must be a whole number of at least {minimum}")
+    return int(value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from bot.settings import SettingsError
+from diagnostics.flow_model import FlowError
 from ledger.store.database import DatabaseUnavailable
 
 __all__ = ["CliError", "friendly"]
@@ -20,6 +21,8 @@ class CliError(Exception):
 
 def friendly(exc: BaseException) -> str | None:
     """One line for failures a person can fix, or None for a real bug."""
+    if isinstance(exc, FlowError):
+        return f"broken troubleshooting flow: {exc}"
     if isinstance(exc, SettingsError):
         return f"bad setting {exc}"
     if isinstance(exc, DatabaseUnavailable):

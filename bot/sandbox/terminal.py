@@ -26,6 +26,7 @@ Type a slash command as the current user, for example:
 Other lines:
   as NAME         switch to another demo user (`users` lists them)
   click N or N    press button N of the last answer
+  pick N [M ...]  choose option N (and M...) of the list in the last answer
   help            this text
 Ctrl-D (end of input) leaves the sandbox."""
 
@@ -116,6 +117,8 @@ class Terminal:
                     self.say(f"  {name:<8} {text}")
             elif line in ("help", "?"):
                 self.say(HELP)
+            elif line.startswith("pick "):
+                await self.pick([int(n) for n in line[5:].split()])
             elif line.removeprefix("click ").strip().isdigit():
                 await self.click(int(line.removeprefix("click ").strip()))
             else:
@@ -132,12 +135,26 @@ class Terminal:
         self.say(f"You are {name}: {self.describe[name]}.")
 
     async def click(self, number: int) -> None:
-        buttons = self.last.buttons if self.last is not None else []
+        shown = [m for m in (self.last.messages if self.last else []) if m.action != "defer"]
+        buttons = _buttons(shown[-1].components) if shown else []
         if not 1 <= number <= len(buttons):
             self.say("! no such button on the last answer")
             return
         button = buttons[number - 1]
         self.show(await self.emu.click(self.last, button["custom_id"]))
+
+    async def pick(self, numbers: list[int]) -> None:
+        shown = [m for m in (self.last.messages if self.last else []) if m.action != "defer"]
+        menus = _selects(shown[-1].components) if shown else []
+        if not menus:
+            self.say("! the last answer has no list to pick from")
+            return
+        options = menus[0]["options"]
+        if not numbers or not all(1 <= n <= len(options) for n in numbers):
+            self.say(f"! pick numbers between 1 and {len(options)}")
+            return
+        values = [options[n - 1]["value"] for n in numbers]
+        self.show(await self.emu.select(self.last, menus[0]["custom_id"], values))
 
     def show(self, result: InteractionResult) -> None:
         self.last = result
@@ -155,7 +172,15 @@ class Terminal:
                     now=self.now(),
                 )
             )
+            for menu in _selects(message.components):
+                for number, option in enumerate(menu["options"], start=1):
+                    extra = f": {option['description']}" if option.get("description") else ""
+                    self.say(f"  (pick {number}) {option['label']}{extra}")
 
 
 def _buttons(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [c for c in walk_components(components or []) if c.get("type") == 2]
+
+
+def _selects(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [c for c in walk_components(components or []) if c.get("type") == 3]

@@ -1,0 +1,1 @@
+"""Components that outlive a restart: DynamicItems whose custom ids carry their state."""
