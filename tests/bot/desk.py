@@ -80,7 +80,10 @@ async def open_desk(emu: Emulator, url: str, at: datetime, **service_options: An
     services = await build_services(settings_for(url, guild, guild.default_channel.id), clock)
     for key, value in service_options.items():
         setattr(services, key, value)
-    return Desk(emu, guild, services, clock)
+    opened = Desk(emu, guild, services, clock)
+    for name in ("Support", "Moderator"):  # roles exist before the bot joins, as on a server
+        opened.role(name)
+    return opened
 
 
 def fields(embed: dict) -> dict[str, str]:
