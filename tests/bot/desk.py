@@ -89,3 +89,15 @@ async def open_desk(emu: Emulator, url: str, at: datetime, **service_options: An
 def fields(embed: dict) -> dict[str, str]:
     """An embed's fields by name."""
     return {f["name"]: f["value"] for f in embed.get("fields", [])}
+
+
+async def eventually(probe, within: float = 5.0):
+    """Wait for something the bot does after answering (a DM, a triage post); return it."""
+    import asyncio
+
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        found = probe()
+        if found or asyncio.get_running_loop().time() > deadline:
+            return found
+        await asyncio.sleep(0.01)

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from tests.bot.desk import fields
+from tests.bot.desk import eventually, fields
 
 
 async def _erin(desk) -> None:
@@ -75,7 +75,7 @@ async def test_the_full_refund_journey(desk):
 
     after = await desk.services.ledger.balance("acc-e")
     assert (after.daily - before.daily, after.monthly - before.monthly) == (50, 70)
-    dm = desk.emu.dms_to(erin)
+    dm = await eventually(lambda: desk.emu.dms_to(erin))
     assert dm and dm[-1].embeds[0]["title"] == "Refund approved: ticket #1"
     assert "120 tokens" in dm[-1].embeds[0]["description"]
 
@@ -226,7 +226,7 @@ async def test_fifty_moderators_approving_at_once_pay_one_refund(desk):
     assert all(r.acknowledgements == 1 for r in replies)
     after = await desk.services.ledger.balance("acc-e")
     assert after.total - before.total == 120
-    assert len(desk.emu.dms_to(desk.person("erin"))) == 1
+    assert len(await eventually(lambda: desk.emu.dms_to(desk.person("erin")))) == 1
 
 
 async def test_the_troubleshooter_uses_real_numbers_and_opens_a_refund_for_the_pick(desk):
