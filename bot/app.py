@@ -21,8 +21,13 @@ log = logging.getLogger(__name__)
 __all__ = ["TokendeskBot"]
 
 
-class TokendeskBot(commands.Bot):
-    """tokendesk: app commands only. Services come from the composition root."""
+class TokendeskBot(commands.AutoShardedBot):
+    """tokendesk: app commands only. Services come from the composition root.
+
+    Sharded: with no shard options discord.py asks Discord how many shards to run;
+    `shard_count` and `shard_ids` run a slice of them, so several processes can share
+    one PostgreSQL ledger.
+    """
 
     def __init__(self, services: Services, **options: object) -> None:
         intents = discord.Intents.none()

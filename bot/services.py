@@ -50,7 +50,7 @@ async def build_services(settings: Settings, clock: Clock | None = None) -> Serv
     clock = clock or SystemClock()
     flows = load_default_flows()  # a broken flow file stops start-up here
     await upgrade(settings.database_url)
-    db = open_database(settings.database_url)
+    db = open_database(settings.database_url, pool_size=settings.db_pool_size)
     ledger = LedgerService(db, clock)
     policy = TicketPolicy(
         refund_max_age_days=settings.refund_max_age_days,

@@ -45,6 +45,9 @@ class Settings:
     refund_max_age_days: int = 30
     max_open_tickets: int = 3
     auto_approve_up_to: int = 0
+    discord_rest_url: str | None = None
+    discord_gateway_url: str | None = None
+    db_pool_size: int | None = None
 
 
 def _int(name: str, value: str | None) -> int | None:
@@ -80,6 +83,9 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
         refund_max_age_days=_count("TOKENDESK_REFUND_MAX_AGE_DAYS", get, 30, minimum=1),
         max_open_tickets=_count("TOKENDESK_MAX_OPEN_TICKETS", get, 3, minimum=1),
         auto_approve_up_to=_count("TOKENDESK_AUTO_APPROVE_UP_TO", get, 0, minimum=0),
+        discord_rest_url=get("TOKENDESK_DISCORD_REST_URL"),
+        discord_gateway_url=get("TOKENDESK_DISCORD_GATEWAY_URL"),
+        db_pool_size=_count("TOKENDESK_DB_POOL_SIZE", get, 0, minimum=1) or None,
     )
 
 

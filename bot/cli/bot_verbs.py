@@ -9,6 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import aiohttp
 import discord
 
 from bot.app import TokendeskBot
@@ -24,6 +25,8 @@ __all__ = ["register"]
 def register(verbs: argparse._SubParsersAction) -> None:
     """Add `run` and `sandbox` to the `tokendesk` parser."""
     p = verbs.add_parser("run", help="connect the bot to Discord (needs DISCORD_TOKEN)")
+    p.add_argument("--shard-count", type=int, help="total shards across all processes")
+    p.add_argument("--shard-ids", type=_shard_range, help="this process's shards, e.g. 0-3")
     p.set_defaults(handler=run)
     p = verbs.add_parser(
         "sandbox", help="the real bot against a local Discord emulator, on a demo ledger"
@@ -31,13 +34,43 @@ def register(verbs: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=sandbox)
 
 
+def _shard_range(text: str) -> list[int]:
+    first, _, last = text.partition("-")
+    if not first.isdigit() or (last and not last.isdigit()):
+        raise argparse.ArgumentTypeError("shard ids look like 3 or 0-3")
+    ids = list(range(int(first), int(last or first) + 1))
+    if not ids:
+        raise argparse.ArgumentTypeError("the range is empty")
+    return ids
+
+
+def shard_options(args: argparse.Namespace) -> dict[str, object]:
+    """discord.py's sharding options from `--shard-count` and `--shard-ids`."""
+    if args.shard_ids is not None and args.shard_count is None:
+        raise CliError("--shard-ids needs --shard-count")
+    if args.shard_count is None:
+        return {}
+    if args.shard_count < 1:
+        raise CliError("--shard-count must be at least 1")
+    ids = args.shard_ids or list(range(args.shard_count))
+    if max(ids) >= args.shard_count:
+        raise CliError(f"shard ids must be below --shard-count ({args.shard_count})")
+    return {"shard_count": args.shard_count, "shard_ids": ids}
+
+
 async def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     if not settings.discord_token:
         raise CliError("DISCORD_TOKEN is not set (try `tokendesk sandbox` to use it offline)")
+    options = shard_options(args)
+    if settings.discord_rest_url:  # a loopback Discord (the emulator), for tests
+        from bot.emulator.discordpy import configure_discordpy
+
+        gateway = settings.discord_gateway_url or settings.discord_rest_url
+        configure_discordpy(settings.discord_rest_url, gateway)
     logging.getLogger().setLevel(logging.INFO)
     services = await build_services(settings)
-    bot = TokendeskBot(services)
+    bot = TokendeskBot(services, **options)
     try:
         async with bot:
             await bot.start(settings.discord_token)
@@ -45,6 +78,8 @@ async def run(args: argparse.Namespace) -> int:
         raise CliError("Discord rejected DISCORD_TOKEN: check the bot token") from None
     except discord.PrivilegedIntentsRequired:
         raise CliError("Discord refused the gateway intents this bot asked for") from None
+    except (OSError, aiohttp.ClientError) as exc:
+        raise CliError(f"cannot reach Discord: {exc}") from None
     finally:
         await services.close()
     return 0

@@ -1,0 +1,89 @@
+"""`tokendesk run` as a real process: start-up failures are one line; a good start serves."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from bot.emulator import Emulator
+from tests.bot.desk import eventually, fields
+
+ROOT = Path(__file__).parents[2]
+
+
+async def tokendesk(*args: str, env: dict[str, str]) -> asyncio.subprocess.Process:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD", "TOKENDESK"))}
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env={**base, **env},
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def finished(process: asyncio.subprocess.Process) -> tuple[int, str]:
+    _, err = await asyncio.wait_for(process.communicate(), 60)
+    return process.returncode or 0, err.decode()
+
+
+async def test_run_without_a_token_says_so_in_one_line(sqlite_url):
+    code, err = await finished(await tokendesk("run", env={"TOKENDESK_DATABASE_URL": sqlite_url}))
+    assert code == 2 and err.count("\n") == 1 and "DISCORD_TOKEN is not set" in err
+
+
+async def test_run_with_a_rejected_token_or_no_database_says_so_in_one_line(sqlite_url):
+    async with Emulator() as emu:
+        info = emu.connection_info()
+        env = {
+            "DISCORD_TOKEN": "not-the-token",
+            "TOKENDESK_DISCORD_REST_URL": info["rest_url"],
+            "TOKENDESK_DISCORD_GATEWAY_URL": info["gateway_url"],
+            "TOKENDESK_DATABASE_URL": sqlite_url,
+        }
+        code, err = await finished(await tokendesk("run", env=env))
+        emu.take_problems()  # the emulator rightly recorded the unauthorized request
+    assert code == 2 and err.strip().endswith("Discord rejected DISCORD_TOKEN: check the bot token")
+    assert "Traceback" not in err
+    env["TOKENDESK_DATABASE_URL"] = "postgresql+asyncpg://nobody@127.0.0.1:1/none"
+    code, err = await finished(await tokendesk("run", env=env))
+    assert code == 2 and "cannot reach the database" in err and "Traceback" not in err
+
+
+async def test_bad_shard_flags_are_refused(sqlite_url):
+    env = {"DISCORD_TOKEN": "x", "TOKENDESK_DATABASE_URL": sqlite_url}
+    code, err = await finished(await tokendesk("run", "--shard-ids", "0-1", env=env))
+    assert code == 2 and "--shard-ids needs --shard-count" in err
+
+
+async def test_a_running_bot_process_answers_slash_commands(sqlite_url):
+    async with Emulator() as emu:
+        guild = emu.add_guild("g")
+        alice = emu.add_member(guild, "alice")
+        info = emu.connection_info()
+        env = {
+            "DISCORD_TOKEN": info["token"],
+            "TOKENDESK_DISCORD_REST_URL": info["rest_url"],
+            "TOKENDESK_DISCORD_GATEWAY_URL": info["gateway_url"],
+            "TOKENDESK_DATABASE_URL": sqlite_url,
+            "TOKENDESK_GUILD_ID": str(guild.id),
+        }
+        process = await tokendesk("run", env=env)
+        try:
+            synced = await eventually(lambda: emu.server.commands.syncs >= 1, within=30)
+            assert synced, "the bot process never synced its commands"
+            reply = await emu.slash(alice, "balance", guild=guild)
+            assert reply.embeds[0]["title"] == "Link your account first"
+            cost = await emu.slash(
+                alice, "cost", guild=guild, model="phoenix", width=512, height=512
+            )
+            assert cost.embeds[0]["title"].endswith("tokens")
+            assert not fields(cost.embeds[0]) or "Per image" in fields(cost.embeds[0])
+        finally:
+            process.terminate()
+            await process.wait()
