@@ -27,6 +27,22 @@ async def tokendesk(*args: str, env: dict[str, str]) -> asyncio.subprocess.Proce
     )
 
 
+async def serving(
+    emu: Emulator, sessions: int, *, syncs: int, exclude: frozenset[str] = frozenset()
+) -> bool:
+    """Wait until bot processes synced and `sessions` new gateway sessions got their guilds.
+
+    A session's READY and GUILD_CREATEs come before any interaction on the same socket,
+    so once they are sent, the bot sees guild roles before the first command.
+    """
+
+    def ready() -> bool:
+        fresh = [s for s in emu.sessions if s.id not in exclude and s.seq >= 2]
+        return emu.server.commands.syncs >= syncs and len(fresh) >= sessions
+
+    return bool(await eventually(ready, within=40))
+
+
 async def finished(process: asyncio.subprocess.Process) -> tuple[int, str]:
     _, err = await asyncio.wait_for(process.communicate(), 60)
     return process.returncode or 0, err.decode()
@@ -75,8 +91,7 @@ async def test_a_running_bot_process_answers_slash_commands(sqlite_url):
         }
         process = await tokendesk("run", env=env)
         try:
-            synced = await eventually(lambda: emu.server.commands.syncs >= 1, within=30)
-            assert synced, "the bot process never synced its commands"
+            assert await serving(emu, 1, syncs=1), "the bot process never came up"
             reply = await emu.slash(alice, "balance", guild=guild)
             assert reply.embeds[0]["title"] == "Link your account first"
             cost = await emu.slash(
