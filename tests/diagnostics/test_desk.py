@@ -217,3 +217,63 @@ async def test_fifty_concurrent_approvals_from_two_engines_pay_one_refund_on_pos
     pg_url, clock
 ):
     await _fifty_approvals(pg_url, clock, processes=2)
+
+
+def test_tickets_export_prints_every_ticket_with_history_as_json_and_csv(tmp_path):
+    """`tokendesk tickets export` as a real process, on a ledger with one denied ticket."""
+    import csv
+    import io
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from ledger.clock import SystemClock
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'export.db'}"
+
+    async def prepare() -> None:
+        from ledger.store.migrate import upgrade
+
+        await upgrade(url)
+        db = open_database(url)
+        ledger = LedgerService(db, SystemClock())
+        now = datetime.now(UTC)
+        for n, (kind, extra) in enumerate(
+            [
+                ("account.created", {"plan": "free", "discord_user_id": "7"}),
+                ("generation.charged", {"generation_id": "g", "source": "web", "cost": 9}),
+                ("generation.failed", {"generation_id": "g"}),
+            ]
+        ):
+            body = {"id": f"e{n}", "type": kind, "account_id": "a", "at": now.isoformat(), **extra}
+            await ledger.apply(parse_event(body, ledger.catalogue))
+        desk = TicketDesk(ledger)
+        await desk.open_refund("7", "g", "pls", [("Q?", "A")])
+        await desk.act(1, "deny", "mod:1", "delivered")
+        await db.close()
+
+    asyncio.run(prepare())
+    env = {**os.environ, "TOKENDESK_DATABASE_URL": url}
+    root = Path(__file__).parents[2]
+
+    def export(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "tickets", "export", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=root,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    records = json.loads(export())
+    assert [r["state"] for r in records] == ["denied"]
+    assert [h["action"] for h in records[0]["history"]] == ["open", "deny"]
+    assert records[0]["answers"] == [["Q?", "A"]] and records[0]["decision_reason"] == "delivered"
+    rows = list(csv.DictReader(io.StringIO(export("--format", "csv"))))
+    assert rows[0]["id"] == "1" and json.loads(rows[0]["history"])[1]["actor"] == "mod:1"
+    assert json.loads(export("--since", "2999-01-01")) == []
