@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot.settings import Settings
 from diagnostics.desk import TicketDesk
 from diagnostics.flow_model import FlowSet
-from diagnostics.flows import load_default_flows
+from diagnostics.flows import load_default_flows, load_flows
 from diagnostics.tickets import TicketPolicy
 from ledger.clock import Clock, SystemClock
 from ledger.pricing import PricingTable, load_default_pricing
@@ -40,6 +41,17 @@ class Services:
         await self.db.close()
 
 
+def read_flows(folder: str | None) -> FlowSet:
+    """The troubleshooting flows: the operator's folder of `*.toml` files, or the shipped ones.
+
+    Raises:
+        FlowError: a flow file is broken; the error names the file and the step.
+    """
+    if folder:
+        return load_flows(sorted(Path(folder).glob("*.toml")))
+    return load_default_flows()
+
+
 async def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     """Load the flows, upgrade the schema, open the database and build the services.
 
@@ -48,7 +60,7 @@ async def build_services(settings: Settings, clock: Clock | None = None) -> Serv
         DatabaseUnavailable: or a driver error, when the database cannot be reached.
     """
     clock = clock or SystemClock()
-    flows = load_default_flows()  # a broken flow file stops start-up here
+    flows = read_flows(settings.flows_dir)  # a broken flow file stops start-up here
     await upgrade(settings.database_url)
     db = open_database(settings.database_url, pool_size=settings.db_pool_size)
     ledger = LedgerService(db, clock)

@@ -48,6 +48,7 @@ class Settings:
     discord_rest_url: str | None = None
     discord_gateway_url: str | None = None
     db_pool_size: int | None = None
+    flows_dir: str | None = None
 
 
 def _int(name: str, value: str | None) -> int | None:
@@ -86,6 +87,7 @@ def load_settings(environ: dict[str, str] | None = None, env_file: Path | None =
         discord_rest_url=get("TOKENDESK_DISCORD_REST_URL"),
         discord_gateway_url=get("TOKENDESK_DISCORD_GATEWAY_URL"),
         db_pool_size=_count("TOKENDESK_DB_POOL_SIZE", get, 0, minimum=1) or None,
+        flows_dir=get("TOKENDESK_FLOWS_DIR"),
     )
 
 

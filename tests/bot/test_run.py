@@ -102,3 +102,19 @@ async def test_a_running_bot_process_answers_slash_commands(sqlite_url):
         finally:
             process.terminate()
             await process.wait()
+
+
+async def test_a_broken_flow_file_stops_start_up_naming_the_file_and_step(sqlite_url, tmp_path):
+    shipped = ROOT / "diagnostics" / "flows"
+    for flow in shipped.glob("*.toml"):
+        (tmp_path / flow.name).write_text(flow.read_text())
+    billing = tmp_path / "billing.toml"
+    billing.write_text(billing.read_text().replace('next = "', 'next = "nowhere_', 1))
+    env = {
+        "DISCORD_TOKEN": "x",
+        "TOKENDESK_DATABASE_URL": sqlite_url,
+        "TOKENDESK_FLOWS_DIR": str(tmp_path),
+    }
+    code, err = await finished(await tokendesk("run", env=env))
+    assert code == 2 and err.count("\n") == 1
+    assert "broken troubleshooting flow" in err and "billing.toml" in err and "step" in err

@@ -257,3 +257,34 @@ async def test_lookup_and_adjust_for_staff_only(desk):
     took = await desk.emu.slash(mona, "adjust", user=erin, amount=-1_000, reason="abuse")
     assert "applied -27" in took.embeds[0]["description"]
     assert (await desk.services.ledger.balance("acc-e")).total == 0
+
+
+async def test_troubleshooter_buttons_work_after_a_restart_and_show_real_numbers(desk):
+    await desk.send(
+        "account.created",
+        "2026-03-09T09:00:00Z",
+        "acc-z",
+        plan="free",
+        discord_user_id=desk.uid("zoe"),
+    )
+    await desk.send(
+        "generation.charged",
+        "2026-03-10T09:00:00Z",
+        "acc-z",
+        generation_id="g-z",
+        source="web",
+        cost=150,
+    )
+    desk.clock.set(desk.clock.now().replace(hour=12))
+    await desk.start()
+    zoe = desk.person("zoe")
+    menu = await desk.emu.slash(zoe, "troubleshoot")
+    await desk.stop()
+    await desk.start()
+    missing = next(b for b in menu.buttons() if "missing" in b["label"])
+    step = await desk.emu.click(menu, missing["custom_id"])
+    text = step.embeds[0]["description"]
+    assert "- Daily: 0" in text and "- Total you can spend: 0" in text
+    daily = next(b for b in step.buttons() if b["label"].startswith("My daily"))
+    answer = await desk.emu.click(step, daily["custom_id"])
+    assert "<t:1773187200:" in answer.embeds[0]["description"]  # 2026-03-11T00:00:00Z

@@ -1,0 +1,120 @@
+"""Turn the bodies a bot sends (messages, callbacks, follow-ups, edits) into stored fields.
+
+Discord numbers components, fills select defaults, drops unset (null) fields and types
+embeds as ``rich``; the stored form is what later responses and gateway events show.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.emulator.state import World
+
+log = logging.getLogger(__name__)
+
+_SELECT_TYPES = frozenset({3, 5, 6, 7, 8})
+
+
+def strip_nulls(value: Any) -> Any:
+    """Drop ``None`` values from objects, recursively (Discord omits unset fields)."""
+    if isinstance(value, dict):
+        return {k: strip_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [strip_nulls(v) for v in value]
+    return value
+
+
+def stored_components(components: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """Turn request components into stored/response ones: numbered ids, select defaults."""
+    counter = 0
+
+    def visit(component: dict[str, Any]) -> dict[str, Any]:
+        nonlocal counter
+        counter += 1
+        result = {"id": counter, **strip_nulls(component)}
+        if result.get("type") in _SELECT_TYPES:
+            result.setdefault("min_values", 1)
+            result.setdefault("max_values", 1)
+        for key in ("components", "accessory", "component"):
+            child = result.get(key)
+            if isinstance(child, list):
+                result[key] = [visit(c) for c in child]
+            elif isinstance(child, dict):
+                result[key] = visit(child)
+        return result
+
+    return [visit(c) for c in components or ()]
+
+
+def stored_embeds(embeds: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """Turn request embeds (``RichEmbed``) into response embeds (``MessageEmbedResponse``)."""
+    result = []
+    for embed in embeds or []:
+        clean = strip_nulls(embed)
+        clean.setdefault("type", "rich")
+        for item in clean.get("fields", []):
+            item.setdefault("inline", False)
+        result.append(clean)
+    return result
+
+
+#: Flags a bot may set when sending: suppress embeds, ephemeral, suppress notifications, V2.
+SENDABLE_FLAGS = 4 | 64 | 4096 | 32768
+
+
+def attachments_json(files: list[dict[str, Any]], world: World) -> list[dict[str, Any]]:
+    """Describe uploaded files as ``MessageAttachmentResponse`` objects."""
+    result = []
+    for upload in files:
+        attachment_id = world.ids.next()
+        name = upload.get("filename") or "file"
+        url = f"https://cdn.discordapp.invalid/attachments/{attachment_id}/{name}"
+        result.append(
+            {
+                "id": str(attachment_id),
+                "filename": name,
+                "size": upload["size"],
+                "url": url,
+                "proxy_url": url,
+            }
+        )
+    return result
+
+
+def message_fields(body: dict[str, Any] | None, files: list[dict[str, Any]], world: World) -> dict:
+    """Extract the stored fields of a new message from a create/callback/follow-up body."""
+    body = body or {}
+    return {
+        "content": body.get("content") or "",
+        "embeds": stored_embeds(body.get("embeds")),
+        "components": stored_components(body.get("components")),
+        "flags": int(body.get("flags") or 0) & SENDABLE_FLAGS,
+        "tts": bool(body.get("tts")),
+        "attachments": attachments_json(files, world),
+    }
+
+
+def edit_fields(body: dict[str, Any] | None, files: list[dict[str, Any]], world: World) -> dict:
+    """Extract the fields an edit body changes (absent keys stay as they are)."""
+    body = body or {}
+    fields: dict[str, Any] = {}
+    if "content" in body:
+        fields["content"] = body["content"] or ""
+    if "embeds" in body:
+        fields["embeds"] = stored_embeds(body["embeds"])
+    if "components" in body:
+        fields["components"] = stored_components(body["components"])
+    if files or "attachments" in body:
+        fields["attachments"] = attachments_json(files, world)
+    return fields
+
+
+def is_empty(fields: dict[str, Any]) -> bool:
+    """Whether a message would have nothing to show (Discord error 50006)."""
+    return not (
+        fields.get("content")
+        or fields.get("embeds")
+        or fields.get("components")
+        or fields.get("attachments")
+    )

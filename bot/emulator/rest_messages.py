@@ -1,0 +1,120 @@
+"""REST routes for DMs and channel messages (create, edit, fetch, delete)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from bot.emulator.bodies import edit_fields, is_empty, message_fields
+from bot.emulator.errors import (
+    CANNOT_EDIT_OTHERS_MESSAGE,
+    CANNOT_SEND_EMPTY_MESSAGE,
+    CANNOT_SEND_TO_USER,
+    MISSING_ACCESS,
+    MISSING_PERMISSIONS,
+    UNKNOWN_CHANNEL,
+    UNKNOWN_MESSAGE,
+    UNKNOWN_USER,
+    DiscordHTTPError,
+    forbidden,
+    not_found,
+)
+from bot.emulator.message import EPHEMERAL, Message
+from bot.emulator.payloads import channel_json, message_json
+from bot.emulator.rest import Call, Reply
+from bot.emulator.state import DM_CHANNEL, SEND_MESSAGES, VIEW_CHANNEL, Channel, World
+
+if TYPE_CHECKING:
+    from bot.emulator.server import EmulatorServer
+
+log = logging.getLogger(__name__)
+
+MANAGE_MESSAGES = 1 << 13
+
+
+def empty_message() -> DiscordHTTPError:
+    """Return Discord's answer to a message with nothing in it."""
+    return DiscordHTTPError(400, CANNOT_SEND_EMPTY_MESSAGE, "Cannot send an empty message")
+
+
+def channel_for(world: World, call: Call, *, needed: int = VIEW_CHANNEL) -> Channel:
+    """Return the channel of the route, checking the bot may use it.
+
+    Raises:
+        DiscordHTTPError: 404 Unknown Channel, 403 Missing Access/Permissions, or 403
+            Cannot send messages to this user (DM to a user with DMs closed).
+    """
+    channel = world.channels.get(call.snowflake("channel_id"))
+    if channel is None:
+        raise not_found(UNKNOWN_CHANNEL, "Channel")
+    if channel.type == DM_CHANNEL:
+        recipient = world.users[channel.recipient_id or 0]
+        if needed & SEND_MESSAGES and not recipient.dms_open:
+            raise forbidden(CANNOT_SEND_TO_USER, "Cannot send messages to this user")
+        return channel
+    guild = world.guilds[channel.guild_id or 0]
+    have = world.permissions(guild, world.application.bot.id)
+    if not have & VIEW_CHANNEL:
+        raise forbidden(MISSING_ACCESS, "Missing Access")
+    if needed & ~have:
+        raise forbidden(MISSING_PERMISSIONS, "Missing Permissions")
+    return channel
+
+
+def message_for(world: World, call: Call, channel: Channel) -> Message:
+    """Return the (live) message of the route in ``channel``."""
+    message = world.messages.get(call.snowflake("message_id"))
+    if message is None or message.deleted or message.channel_id != channel.id:
+        raise not_found(UNKNOWN_MESSAGE, "Message")
+    if message.ephemeral:  # only reachable through the interaction's webhook
+        raise not_found(UNKNOWN_MESSAGE, "Message")
+    return message
+
+
+def install(server: EmulatorServer) -> None:
+    """Register this module's routes on ``server.api``."""
+    world, api = server.world, server.api
+    bot = world.application.bot
+
+    async def open_dm(call: Call) -> Reply:
+        recipient = world.users.get(int((call.body or {}).get("recipient_id") or 0))
+        if recipient is None:
+            raise not_found(UNKNOWN_USER, "User")
+        return Reply(body=channel_json(world.dm_channel(recipient), world))
+
+    async def create(call: Call) -> Reply:
+        channel = channel_for(world, call, needed=VIEW_CHANNEL | SEND_MESSAGES)
+        fields = message_fields(call.body, call.files, world)
+        fields["flags"] &= ~EPHEMERAL  # only interaction responses can be ephemeral
+        if is_empty(fields):
+            raise empty_message()
+        message = world.add_message(channel, bot, **fields)
+        return Reply(body=message_json(message, world))
+
+    async def edit(call: Call) -> Reply:
+        channel = channel_for(world, call)
+        message = message_for(world, call, channel)
+        if message.author_id != bot.id:
+            raise forbidden(
+                CANNOT_EDIT_OTHERS_MESSAGE, "Cannot edit a message authored by another user"
+            )
+        world.edit_message(message, **edit_fields(call.body, call.files, world))
+        return Reply(body=message_json(message, world))
+
+    async def fetch(call: Call) -> Reply:
+        channel = channel_for(world, call)
+        return Reply(body=message_json(message_for(world, call, channel), world))
+
+    async def delete(call: Call) -> Reply:
+        channel = channel_for(world, call)
+        message = message_for(world, call, channel)
+        if message.author_id != bot.id and channel.type != DM_CHANNEL:
+            channel_for(world, call, needed=MANAGE_MESSAGES)
+        world.delete_message(message)
+        return Reply(204)
+
+    api.add("POST", "/users/@me/channels", open_dm)
+    api.add("POST", "/channels/{channel_id}/messages", create)
+    api.add("PATCH", "/channels/{channel_id}/messages/{message_id}", edit)
+    api.add("GET", "/channels/{channel_id}/messages/{message_id}", fetch)
+    api.add("DELETE", "/channels/{channel_id}/messages/{message_id}", delete)

@@ -1,0 +1,288 @@
+"""In-memory model of the Discord world the emulator serves: users, guilds, channels, messages."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.emulator.message import Message
+from bot.emulator.snowflakes import Snowflakes, iso
+
+log = logging.getLogger(__name__)
+
+ADMINISTRATOR = 1 << 3
+VIEW_CHANNEL = 1 << 10
+SEND_MESSAGES = 1 << 11
+#: Every permission bit Discord defines (as of API v10, discord.py 2.7).
+ALL_PERMISSIONS = 0x1F7FFFFFFFFFFF
+#: @everyone in a new guild: view, send, embed, attach, history, reactions, app commands, ...
+DEFAULT_EVERYONE_PERMISSIONS = 277_096_025_153
+#: The bot's managed role: what a typical invite URL grants a support bot.
+DEFAULT_BOT_PERMISSIONS = 326_417_902_656
+
+TEXT_CHANNEL = 0
+DM_CHANNEL = 1
+
+
+@dataclass(eq=False)
+class User:
+    """A Discord user (a person in tests, or the bot)."""
+
+    id: int
+    name: str
+    bot: bool = False
+    global_name: str | None = None
+    dms_open: bool = True
+    locale: str = "en-US"
+
+    @property
+    def mention(self) -> str:
+        """The ``<@id>`` mention of the user."""
+        return f"<@{self.id}>"
+
+
+@dataclass(eq=False)
+class Role:
+    """A guild role; the @everyone role has the guild's id."""
+
+    id: int
+    guild_id: int
+    name: str
+    permissions: int = 0
+    position: int = 0
+    color: int = 0
+    hoist: bool = False
+    mentionable: bool = False
+    bot_id: int | None = None
+
+
+@dataclass(eq=False)
+class Channel:
+    """A guild text channel or a DM channel."""
+
+    id: int
+    type: int
+    name: str | None = None
+    guild_id: int | None = None
+    position: int = 0
+    topic: str | None = None
+    recipient_id: int | None = None
+
+
+@dataclass(eq=False)
+class Member:
+    """A user's membership in one guild."""
+
+    user: User
+    guild_id: int
+    role_ids: list[int] = field(default_factory=list)
+    nick: str | None = None
+    joined_at: str = field(default_factory=iso)
+
+    @property
+    def id(self) -> int:
+        """The member's user id."""
+        return self.user.id
+
+
+@dataclass(eq=False)
+class Guild:
+    """A guild with its roles, channels and members (all keyed by id)."""
+
+    id: int
+    name: str
+    owner_id: int
+    roles: dict[int, Role] = field(default_factory=dict)
+    channels: dict[int, Channel] = field(default_factory=dict)
+    members: dict[int, Member] = field(default_factory=dict)
+    locale: str = "en-US"
+
+    @property
+    def default_channel(self) -> Channel:
+        """The first text channel (created with the guild)."""
+        return next(iter(self.channels.values()))
+
+
+@dataclass(eq=False)
+class Application:
+    """The bot's application; ``token`` is what the bot logs in with."""
+
+    id: int
+    name: str
+    bot: User
+    owner: User
+    token: str
+    flags: int = 0
+
+
+Listener = Callable[[str, Any], None]
+
+
+class World:
+    """Everything the emulator knows; mutated by REST handlers and by the driver.
+
+    Args:
+        bot_name: Username of the bot user.
+        max_messages: Messages kept; the oldest are forgotten beyond that (memory bound
+            for long benchmark runs; Discord itself keeps them forever).
+    """
+
+    def __init__(self, bot_name: str = "tokendesk", *, max_messages: int = 10_000) -> None:
+        self.ids = Snowflakes()
+        bot = User(self.ids.next(), bot_name, bot=True)
+        owner = User(self.ids.next(), "owner")
+        app_id = bot.id  # modern applications share the bot user's id
+        token = f"{secrets.token_urlsafe(18)}.emulator.{secrets.token_urlsafe(27)}"
+        self.application = Application(app_id, bot_name, bot, owner, token)
+        self.users: dict[int, User] = {bot.id: bot, owner.id: owner}
+        self.guilds: dict[int, Guild] = {}
+        self.channels: dict[int, Channel] = {}
+        self.messages: dict[int, Message] = {}
+        self.max_messages = max_messages
+        self._dms: dict[int, int] = {}
+        self._listeners: list[Listener] = []
+
+    def listen(self, listener: Listener) -> None:
+        """Call ``listener(event, obj)`` on every change.
+
+        Events: ``guild_create`` (Guild), ``role_create`` (Role), ``channel_create``
+        (Channel), ``member_add``/``member_update`` (Member), ``message_create``/
+        ``message_update``/``message_delete`` (Message).
+        """
+        self._listeners.append(listener)
+
+    def emit(self, event: str, obj: Any) -> None:
+        """Notify listeners; a failing listener is logged, never propagated."""
+        for listener in self._listeners:
+            try:
+                listener(event, obj)
+            except Exception:
+                log.exception("emulator listener failed on %s", event)
+
+    def add_user(self, name: str, *, dms_open: bool = True) -> User:
+        """Create a user who is in no guild yet."""
+        user = User(self.ids.next(), name, dms_open=dms_open)
+        self.users[user.id] = user
+        return user
+
+    def add_guild(
+        self,
+        name: str,
+        *,
+        shard: tuple[int, int] | None = None,
+        bot_permissions: int = DEFAULT_BOT_PERMISSIONS,
+    ) -> Guild:
+        """Create a guild with @everyone, the bot's managed role and member, and #general."""
+        guild = Guild(self.ids.next(shard=shard), name, owner_id=self.application.owner.id)
+        everyone = Role(guild.id, guild.id, "@everyone", DEFAULT_EVERYONE_PERMISSIONS)
+        guild.roles[everyone.id] = everyone
+        bot = self.application.bot
+        managed = self._new_role(guild, bot.name, permissions=bot_permissions, bot_id=bot.id)
+        guild.members[bot.id] = Member(bot, guild.id, [managed.id])
+        guild.members[self.application.owner.id] = Member(self.application.owner, guild.id)
+        self._new_channel(guild, "general")
+        self.guilds[guild.id] = guild
+        self.emit("guild_create", guild)
+        return guild
+
+    def add_role(self, guild: Guild, name: str, *, permissions: int = 0) -> Role:
+        """Create a role above the existing ones."""
+        role = self._new_role(guild, name, permissions=permissions)
+        self.emit("role_create", role)
+        return role
+
+    def _new_role(self, guild: Guild, name: str, *, permissions: int, **extra: Any) -> Role:
+        role = Role(
+            self.ids.next(), guild.id, name, permissions, position=len(guild.roles), **extra
+        )
+        guild.roles[role.id] = role
+        return role
+
+    def add_member(
+        self, guild: Guild, user: User | str, *, roles: list[Role] | None = None
+    ) -> Member:
+        """Add a user (or a new user with that name) to a guild with the given roles."""
+        person = self.add_user(user) if isinstance(user, str) else user
+        role_ids = [r.id for r in roles or []]
+        if any(rid not in guild.roles for rid in role_ids):
+            raise ValueError(f"a role given to {person.name} does not belong to {guild.name}")
+        member = Member(person, guild.id, role_ids)
+        guild.members[person.id] = member
+        self.emit("member_add", member)
+        return member
+
+    def set_roles(self, member: Member, roles: list[Role]) -> None:
+        """Replace a member's roles (a moderator granting or removing them)."""
+        guild = self.guilds[member.guild_id]
+        if any(r.id not in guild.roles for r in roles):
+            raise ValueError(f"a role given to {member.user.name} does not belong to {guild.name}")
+        member.role_ids = [r.id for r in roles]
+        self.emit("member_update", member)
+
+    def add_channel(self, guild: Guild, name: str, *, topic: str | None = None) -> Channel:
+        """Create a text channel in a guild."""
+        channel = self._new_channel(guild, name, topic=topic)
+        self.emit("channel_create", channel)
+        return channel
+
+    def _new_channel(self, guild: Guild, name: str, *, topic: str | None = None) -> Channel:
+        channel = Channel(
+            self.ids.next(), TEXT_CHANNEL, name, guild.id, len(guild.channels), topic=topic
+        )
+        guild.channels[channel.id] = channel
+        self.channels[channel.id] = channel
+        return channel
+
+    def dm_channel(self, user: User) -> Channel:
+        """Return the bot's DM channel with ``user``, opening it on first use."""
+        channel_id = self._dms.get(user.id)
+        if channel_id is None:
+            channel = Channel(self.ids.next(), DM_CHANNEL, recipient_id=user.id)
+            self.channels[channel.id] = channel
+            self._dms[user.id] = channel_id = channel.id
+        return self.channels[channel_id]
+
+    def permissions(self, guild: Guild, user_id: int) -> int:
+        """Return a member's guild-level permissions (owner and administrators get all)."""
+        if user_id == guild.owner_id:
+            return ALL_PERMISSIONS
+        member = guild.members.get(user_id)
+        value = guild.roles[guild.id].permissions
+        for role_id in member.role_ids if member else []:
+            value |= guild.roles[role_id].permissions
+        return ALL_PERMISSIONS if value & ADMINISTRATOR else value
+
+    def add_message(self, channel: Channel, author: User, **fields: Any) -> Message:
+        """Store a new message and notify listeners."""
+        message = Message(self.ids.next(), channel.id, author.id, **fields)
+        self.messages[message.id] = message
+        while len(self.messages) > self.max_messages:
+            del self.messages[next(iter(self.messages))]
+        self.emit("message_create", message)
+        return message
+
+    def edit_message(self, message: Message, **fields: Any) -> Message:
+        """Apply edited fields to a stored message and notify listeners."""
+        for name, value in fields.items():
+            setattr(message, name, value)
+        message.edited_timestamp = iso()
+        self.emit("message_update", message)
+        return message
+
+    def delete_message(self, message: Message) -> None:
+        """Mark a message deleted and notify listeners."""
+        message.deleted = True
+        self.emit("message_delete", message)
+
+    def messages_in(self, channel: Channel, *, include_ephemeral: bool = False) -> list[Message]:
+        """Return the live messages of a channel, oldest first."""
+        return [
+            m
+            for m in self.messages.values()
+            if m.channel_id == channel.id
+            and not m.deleted
+            and (include_ephemeral or not m.ephemeral)
+        ]
