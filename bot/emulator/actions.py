@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.emulator.commands import check_visible, invocation
@@ -69,15 +69,8 @@ class UserActions:
             InvalidOptionValue: a value Discord's client would not send.
             InteractionFailed: the bot did not answer properly.
         """
-        person, where, place = self._locate(user, guild, channel)
-        name, *path = command.split()
-        synced = self.server.commands.find(name, where.id if where else None)
-        check_visible(synced, self.world, where, person)
-        data = invocation(
-            synced, path, {**(options or {}), **values}, world=self.world, guild=where
-        )
-        record = self.server.tracker.open(APPLICATION_COMMAND, person, place)
-        envelope(record, data.data, world=self.world, user=person, channel=place)
+        values = {**(options or {}), **values}
+        record = self._command(APPLICATION_COMMAND, user, command, values, guild, channel)
         return await self._run(record)
 
     async def autocomplete(
@@ -93,15 +86,8 @@ class UserActions:
         **values: Any,
     ) -> list[Choice]:
         """Type ``typed`` into ``option`` of ``/command`` and return the bot's suggestions."""
-        person, where, place = self._locate(user, guild, channel)
-        name, *path = command.split()
-        synced = self.server.commands.find(name, where.id if where else None)
-        check_visible(synced, self.world, where, person)
-        data = invocation(
-            synced, path, {**values, option: typed}, world=self.world, guild=where, focused=option
-        )
-        record = self.server.tracker.open(AUTOCOMPLETE, person, place)
-        envelope(record, data.data, world=self.world, user=person, channel=place)
+        values = {**values, option: typed}
+        record = self._command(AUTOCOMPLETE, user, command, values, guild, channel, option)
         return (await self._run(record)).choices
 
     async def click(
@@ -146,14 +132,34 @@ class UserActions:
         envelope(record, data, world=self.world, user=person, channel=place, message=payload)
         return await self._run(record)
 
+    def _command(
+        self,
+        kind: int,
+        user: Member | User,
+        command: str,
+        values: Mapping[str, Any],
+        guild: Guild | None,
+        channel: Channel | None,
+        focused: str | None = None,
+    ) -> InteractionRecord:
+        person, where, place = self._locate(user, guild, channel)
+        name, *path = command.split()
+        synced = self.server.commands.find(name, where.id if where else None)
+        check_visible(synced, self.world, where, person)
+        data = invocation(synced, path, values, world=self.world, guild=where, focused=focused)
+        record = self.server.tracker.open(kind, person, place)
+        envelope(record, data, world=self.world, user=person, channel=place)
+        return record
+
     def _locate(
         self, user: Member | User, guild: Guild | None, channel: Channel | None
     ) -> tuple[User, Guild | None, Channel]:
+        where: Guild | None
         if isinstance(user, Member):
-            where: Guild | None = self.world.guilds[user.guild_id]
-            person = user.user
-            if guild is not None and guild is not where:
-                raise EmulatorError(f"{person.name} is a member of {where.name}, not {guild.name}")
+            home = self.world.guilds[user.guild_id]
+            person, where = user.user, home
+            if guild is not None and guild is not home:
+                raise EmulatorError(f"{person.name} is a member of {home.name}, not {guild.name}")
         else:
             person, where = user, guild
             if guild is not None and user.id not in guild.members:
@@ -167,7 +173,9 @@ class UserActions:
             raise EmulatorError(f"channel {channel.name} is not in {where.name}")
         return person, where, channel or where.default_channel
 
-    def _component(self, target: Target, find: Any, key: str) -> tuple[Message, dict[str, Any]]:
+    def _component(
+        self, target: Target, find: Callable[[Message], dict[str, Any] | None], key: str
+    ) -> tuple[Message, dict[str, Any]]:
         if isinstance(target, Message):
             candidates = [target]
         else:
@@ -227,6 +235,6 @@ class UserActions:
             raise InteractionFailed(
                 f"interaction {record.id} was deferred but the bot sent no follow-up or edit "
                 f"within {self.reply_timeout:g} s",
-                record.problems,
+                list(record.problems),
             ) from None
         return InteractionResult(record, self.world)

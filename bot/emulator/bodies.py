@@ -82,7 +82,9 @@ def attachments_json(files: list[dict[str, Any]], world: World) -> list[dict[str
     return result
 
 
-def message_fields(body: dict[str, Any] | None, files: list[dict[str, Any]], world: World) -> dict:
+def message_fields(
+    body: dict[str, Any] | None, files: list[dict[str, Any]], world: World
+) -> dict[str, Any]:
     """Extract the stored fields of a new message from a create/callback/follow-up body."""
     body = body or {}
     return {
@@ -95,7 +97,9 @@ def message_fields(body: dict[str, Any] | None, files: list[dict[str, Any]], wor
     }
 
 
-def edit_fields(body: dict[str, Any] | None, files: list[dict[str, Any]], world: World) -> dict:
+def edit_fields(
+    body: dict[str, Any] | None, files: list[dict[str, Any]], world: World
+) -> dict[str, Any]:
     """Extract the fields an edit body changes (absent keys stay as they are)."""
     body = body or {}
     fields: dict[str, Any] = {}

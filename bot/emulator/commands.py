@@ -51,7 +51,9 @@ class CommandRegistry:
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
         self.syncs = 0
 
-    def overwrite(self, guild_id: int | None, definitions: list[dict[str, Any]]) -> list[dict]:
+    def overwrite(
+        self, guild_id: int | None, definitions: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
         """Replace a scope's commands (ids survive for the same name and type)."""
         old = self._scopes.get(guild_id, {})
         new: dict[tuple[str, int], SyncedCommand] = {}
@@ -122,14 +124,6 @@ def check_visible(command: SyncedCommand, world: World, guild: Guild | None, use
             raise CommandNotAvailable(f"{user.name} lacks the permissions /{command.name} needs")
 
 
-@dataclass
-class Invocation:
-    """The ``data`` of an APPLICATION_COMMAND (or autocomplete) interaction."""
-
-    data: dict[str, Any]
-    leaf_options: list[dict[str, Any]]
-
-
 def invocation(
     command: SyncedCommand,
     path: list[str],
@@ -138,8 +132,8 @@ def invocation(
     world: World,
     guild: Guild | None,
     focused: str | None = None,
-) -> Invocation:
-    """Build interaction ``data`` for ``/name sub ...`` with typed, validated options.
+) -> dict[str, Any]:
+    """Build the interaction ``data`` for ``/name sub ...`` with typed, validated options.
 
     Args:
         command: The synced top-level command.
@@ -201,7 +195,7 @@ def invocation(
         data["resolved"] = resolved
     if command.guild_id is not None:
         data["guild_id"] = str(command.guild_id)
-    return Invocation(data, leaf)
+    return data
 
 
 def _number(option: Mapping[str, Any], value: Any, where: str, *, integer: bool) -> int | float:
@@ -220,7 +214,8 @@ def _number(option: Mapping[str, Any], value: Any, where: str, *, integer: bool)
     high = option.get("max_value", MAX_SAFE_INTEGER)
     if not low <= value <= high:
         raise InvalidOptionValue(f"{where}: {value!r} is outside {low}..{high}")
-    return value
+    number: int | float = value
+    return number
 
 
 def _coerce(

@@ -32,9 +32,9 @@ def find_button(message: Message, key: str) -> dict[str, Any] | None:
     labelled = [b for b in buttons if b.get("label") == key]
     if not exact and len(labelled) > 1:
         raise ComponentNotFound(f"{len(labelled)} buttons are labelled {key!r}; use a custom_id")
-    found = (exact or labelled or [None])[0]
-    if found is None:
+    if not exact and not labelled:
         return None
+    found = (exact or labelled)[0]
     if found.get("disabled"):
         raise ComponentNotFound(f"button {key!r} is disabled")
     if found.get("style") in (LINK_STYLE, PREMIUM_STYLE):

@@ -75,7 +75,8 @@ class Emulator(UserActions):
             history=history,
         )
         self.reply_timeout = reply_timeout
-        self._clients: dict[discord.Client, asyncio.Task[None]] = {}
+        self._clients: dict[discord.Client, tuple[asyncio.Task[None], set[str]]] = {}
+        self._starting = asyncio.Lock()
 
     async def __aenter__(self) -> Emulator:
         await self.start()
@@ -123,7 +124,8 @@ class Emulator(UserActions):
     def take_problems(self, kind: str | None = None) -> list[Problem]:
         """Remove and return recorded problems (only those of ``kind`` if given)."""
         taken = [p for p in self.server.problems if kind is None or p.kind == kind]
-        self.server.problems[:] = [p for p in self.server.problems if p not in taken]
+        kept = [p for p in self.server.problems if kind is not None and p.kind != kind]
+        self.server.problems[:] = kept
         return taken
 
     def raise_for_problems(self) -> None:
@@ -181,7 +183,10 @@ class Emulator(UserActions):
         """
         configure_discordpy(self.server.rest_url, self.server.gateway_url)
         target = self.server.commands.syncs + syncs
-        self._clients[client] = await run_until_ready(client, self.token, within=within)
+        async with self._starting:  # one at a time, so new sessions belong to this client
+            before = set(self.server.gateway.sessions)
+            task = await run_until_ready(client, self.token, within=within)
+            self._clients[client] = (task, set(self.server.gateway.sessions) - before)
         try:
             async with asyncio.timeout(within):
                 await self.server.commands.wait_for_sync(target)
@@ -189,10 +194,19 @@ class Emulator(UserActions):
             raise EmulatorError(f"{client!r} did not sync its commands {syncs} time(s)") from None
 
     async def stop_client(self, client: discord.Client) -> None:
-        """Close a client started with :meth:`start_client`."""
-        task = self._clients.pop(client, None)
-        if task is not None:
-            await stop_client_task(client, task)
+        """Close a client started with :meth:`start_client` and end its gateway sessions.
+
+        discord.py's ``close()`` ends up sending close code 4000, after which Discord keeps
+        the session resumable for a while; the client is gone for good here, so its
+        sessions end at once (events no longer queue up for it).
+        """
+        running = self._clients.pop(client, None)
+        if running is None:
+            return
+        task, sessions = running
+        await stop_client_task(client, task)
+        for session_id in sessions:
+            self.server.gateway.end(session_id)
 
     @property
     def sessions(self) -> list[GatewaySession]:

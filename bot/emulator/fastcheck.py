@@ -27,49 +27,17 @@ log = logging.getLogger(__name__)
 Check = Callable[[Any], bool]
 
 #: Keywords that never affect validity (vendor ``x-`` extensions are ignored too).
-_ANNOTATIONS = frozenset(
-    {
-        "$schema",
-        "$id",
-        "$comment",
-        "title",
-        "description",
-        "format",
-        "contentEncoding",
-        "contentMediaType",
-        "default",
-        "examples",
-        "deprecated",
-        "readOnly",
-        "writeOnly",
-    }
-)
+_ANNOTATIONS = frozenset({
+    "$schema", "$id", "$comment", "title", "description", "format", "contentEncoding",
+    "contentMediaType", "default", "examples", "deprecated", "readOnly", "writeOnly",
+})  # fmt: skip
 #: The assertion keywords compiled here: all that Discord's document uses.
-_ASSERTIONS = frozenset(
-    {
-        "$ref",
-        "type",
-        "enum",
-        "const",
-        "properties",
-        "required",
-        "additionalProperties",
-        "minProperties",
-        "maxProperties",
-        "items",
-        "minItems",
-        "maxItems",
-        "uniqueItems",
-        "minLength",
-        "maxLength",
-        "pattern",
-        "minimum",
-        "maximum",
-        "allOf",
-        "anyOf",
-        "oneOf",
-    }
-)
+_ASSERTIONS = frozenset({
+    "$ref", "type", "enum", "const", "allOf", "anyOf", "oneOf",
+    "properties", "required", "additionalProperties", "minProperties", "maxProperties",
+    "items", "minItems", "maxItems", "uniqueItems",
+    "minLength", "maxLength", "pattern", "minimum", "maximum",
+})  # fmt: skip
 
 
 class UnsupportedSchema(ValueError):

@@ -96,7 +96,9 @@ class GatewaySession:
     resume_paths: list[str] = field(default_factory=list)
     invalid: bool = False
     identified_at: float = field(default_factory=time.monotonic)
-    backlog: deque[tuple[int, str]] = field(default_factory=lambda: deque(maxlen=BACKLOG))
+    backlog: deque[tuple[int, str]] = field(
+        default_factory=lambda: deque(maxlen=BACKLOG), repr=False
+    )
 
     def holds(self, guild_id: int | None) -> bool:
         """Whether this session's shard receives events of ``guild_id`` (None = DMs)."""
@@ -150,26 +152,21 @@ class Gateway:
         session: GatewaySession | None = None
         try:
             if request.query.get("encoding", "json") != "json":
-                await conn.close(4002, "only encoding=json is emulated")
+                await self._refuse(conn, 4002, "Only encoding=json is emulated.")
             async for message in ws:
-                if message.type is not WSMsgType.TEXT:
-                    await conn.close(4002, "Error while decoding payload.")
-                    break
                 try:
-                    payload = json.loads(message.data)
+                    payload = json.loads(message.data) if message.type is WSMsgType.TEXT else {}
                     op = payload["op"]
                 except (ValueError, KeyError, TypeError):
-                    await conn.close(4002, "Error while decoding payload.")
+                    await self._refuse(conn, 4002, "Error while decoding payload.")
                     break
                 session = await self._on_frame(conn, session, op, payload.get("d"), request.path)
         finally:
             conn.stop()
-            log.debug("gateway socket closed with %s", ws.close_code)
             if session is not None and session.connection is conn:
                 session.connection = None
-                if ws.close_code in (1000, 1001):
-                    session.invalid = True
-                    self.sessions.pop(session.id, None)
+                if ws.close_code in (1000, 1001):  # a clean close ends the session
+                    self.end(session.id)
         return ws
 
     async def _on_frame(
@@ -179,17 +176,17 @@ class Gateway:
             conn.enqueue(_frame(HEARTBEAT_ACK, None))
         elif op == IDENTIFY:
             if session is not None:
-                await conn.close(4005, "Already authenticated.")
+                await self._refuse(conn, 4005, "Already authenticated.")
                 return session
             return await self._identify(conn, data or {})
         elif op == RESUME:
             return await self._resume(conn, data or {}, path)
         elif session is None:
-            await conn.close(4003, "Not authenticated.")
+            await self._refuse(conn, 4003, "Not authenticated.")
         elif op == REQUEST_MEMBERS:
             self._members_chunk(session, data or {})
         elif op not in (PRESENCE, VOICE):
-            await conn.close(4001, "Unknown opcode.")
+            await self._refuse(conn, 4001, "Unknown opcode.")
         return session
 
     async def _refuse(self, conn: Connection, code: int, reason: str) -> None:
@@ -303,6 +300,13 @@ class Gateway:
             if best is None or session.identified_at > best.identified_at:
                 best = session
         return best
+
+    def end(self, session_id: str) -> None:
+        """Invalidate a session whose client is gone for good (no RESUME, no more events)."""
+        session = self.sessions.pop(session_id, None)
+        if session is not None:
+            session.invalid = True
+            session.connection = None
 
     def send_reconnect(self, session: GatewaySession) -> None:
         """Ask the client to reconnect and RESUME (opcode 7), as Discord does at times."""

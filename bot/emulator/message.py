@@ -59,6 +59,9 @@ class Message:
     embeds = _JSONParts()
     components = _JSONParts()
     attachments = _JSONParts()
+    _embeds: str
+    _components: str
+    _attachments: str
 
     def __init__(
         self,

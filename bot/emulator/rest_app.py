@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.emulator.errors import (
     MISSING_ACCESS,
@@ -118,7 +118,7 @@ def install(server: EmulatorServer) -> None:
     api.add("GET", "/channels/{channel_id}", channel)
 
 
-def _overwrite(server: EmulatorServer, guild_id: int | None, call: Call) -> list[dict]:
+def _overwrite(server: EmulatorServer, guild_id: int | None, call: Call) -> list[dict[str, Any]]:
     definitions = call.body or []  # the schema allows null: an empty list
     errors = command_errors(definitions)
     if errors:

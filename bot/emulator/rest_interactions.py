@@ -36,6 +36,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHAT_INPUT_COMMAND_MESSAGE = 20
+#: Callbacks that create or change a message, and how the record logs them.
+MESSAGE_CALLBACKS = {
+    CHANNEL_MESSAGE: "create",
+    DEFERRED_CHANNEL_MESSAGE: "defer",
+    DEFERRED_UPDATE: "",
+    UPDATE_MESSAGE: "update",
+}
 
 
 def install(server: EmulatorServer) -> None:
@@ -64,56 +71,53 @@ def install(server: EmulatorServer) -> None:
             **fields,
         )
 
-    async def callback(call: Call) -> Reply:
-        record = record_for_callback(call)
-        body: dict[str, Any] = call.body
-        kind, data = body["type"], body.get("data") or {}
+    def allowed_callbacks(record: InteractionRecord) -> set[int]:
         allowed = set(ALLOWED_CALLBACKS[record.type])
         if record.source_message_id is None:
             allowed -= {DEFERRED_UPDATE, UPDATE_MESSAGE}  # no message to update
-        if kind not in allowed:
-            message = f"Callback type {kind} is not valid here; use one of {sorted(allowed)}."
-            raise invalid_form([FieldError(("type",), message)])
-        info: dict[str, Any] = {"id": str(record.id), "type": record.type}
-        resource: Message | None = None
-        if kind in (CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE):
-            fields = message_fields(data, call.files, world)
-            if kind == CHANNEL_MESSAGE and is_empty(fields):
-                raise empty_message()
-            if kind == DEFERRED_CHANNEL_MESSAGE:
-                fields = {"flags": (fields["flags"] & EPHEMERAL) | LOADING}
-            message = new_message(record, fields)
-            record.original_message_id = message.id
-            info.update(
-                response_message_id=str(message.id),
-                response_message_loading=kind == DEFERRED_CHANNEL_MESSAGE,
-                response_message_ephemeral=message.ephemeral,
-            )
-            resource = message if kind == CHANNEL_MESSAGE else None
-        elif kind in (DEFERRED_UPDATE, UPDATE_MESSAGE):
+        return allowed
+
+    def respond(record: InteractionRecord, kind: int, data: dict[str, Any], call: Call) -> Message:
+        """Apply a message-producing callback (4, 5, 6, 7); return the message concerned."""
+        if kind in (DEFERRED_UPDATE, UPDATE_MESSAGE):
             message = world.messages[record.source_message_id or 0]
-            record.original_message_id = message.id
-            info["response_message_id"] = str(message.id)
             if kind == UPDATE_MESSAGE:
                 world.edit_message(message, **edit_fields(data, call.files, world))
-                resource = message
-        elif kind == AUTOCOMPLETE_RESULT:
+            return message
+        fields = message_fields(data, call.files, world)
+        if kind == DEFERRED_CHANNEL_MESSAGE:
+            fields = {"flags": (fields["flags"] & EPHEMERAL) | LOADING}
+        elif is_empty(fields):
+            raise empty_message()
+        return new_message(record, fields)
+
+    async def callback(call: Call) -> Reply:
+        record = record_for_callback(call)
+        kind, data = call.body["type"], call.body.get("data") or {}
+        allowed = allowed_callbacks(record)
+        if kind not in allowed:
+            note = f"Callback type {kind} is not valid here; use one of {sorted(allowed)}."
+            raise invalid_form([FieldError(("type",), note)])
+        info: dict[str, Any] = {"id": str(record.id), "type": record.type}
+        result: dict[str, Any] = {"interaction": info}
+        message: Message | None = None
+        if kind == AUTOCOMPLETE_RESULT:
             record.choices = list(data.get("choices") or [])
         elif kind == MODAL:
             record.modal = {**data, "components": stored_components(data.get("components"))}
+        elif kind in MESSAGE_CALLBACKS:
+            message = respond(record, kind, data, call)
+            record.original_message_id = message.id
+            info["response_message_id"] = str(message.id)
+            if kind in (CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE):
+                info["response_message_loading"] = kind == DEFERRED_CHANNEL_MESSAGE
+                info["response_message_ephemeral"] = message.ephemeral
+            if kind in (CHANNEL_MESSAGE, UPDATE_MESSAGE):
+                result["resource"] = {"type": kind, "message": message_json(message, world)}
         tracker.acknowledge(record, kind)
-        if record.original_message_id is not None:
-            action = {CHANNEL_MESSAGE: "create", DEFERRED_CHANNEL_MESSAGE: "defer"}.get(kind)
-            if action or kind == UPDATE_MESSAGE:
-                tracker.note_sent(
-                    record, action or "update", world.messages[record.original_message_id]
-                )
-        if not call.flag("with_response"):
-            return Reply(204)
-        result: dict[str, Any] = {"interaction": info}
-        if resource is not None:
-            result["resource"] = {"type": kind, "message": message_json(resource, world)}
-        return Reply(body=result)
+        if message is not None and kind != DEFERRED_UPDATE:
+            tracker.note_sent(record, MESSAGE_CALLBACKS[kind], message)
+        return Reply(body=result) if call.flag("with_response") else Reply(204)
 
     def record_for_webhook(call: Call) -> InteractionRecord:
         record = tracker.by_token(call.params["webhook_token"])
@@ -126,11 +130,9 @@ def install(server: EmulatorServer) -> None:
         return record
 
     def owned_message(record: InteractionRecord, call: Call) -> Message:
-        raw = call.params.get("message_id", "@original")
-        message_id = (
-            record.original_message_id if raw == "@original" else call.snowflake("message_id")
-        )
-        owned = {raw[1] for raw in record.sent_raw} | {record.original_message_id}
+        original = "message_id" not in call.params  # the .../messages/@original route
+        message_id = record.original_message_id if original else call.snowflake("message_id")
+        owned = {sent[1] for sent in record.sent_raw} | {record.original_message_id}
         message = world.messages.get(message_id or 0)
         if message is None or message.deleted or message_id not in owned:
             raise not_found(UNKNOWN_MESSAGE, "Message")
@@ -160,7 +162,7 @@ def install(server: EmulatorServer) -> None:
         message = owned_message(record, call)
         fields = edit_fields(call.body, call.files, world)
         fields["flags"] = message.flags & ~LOADING
-        if message.flags & LOADING and is_empty({**fields}):
+        if message.flags & LOADING and is_empty(fields):
             raise empty_message()
         world.edit_message(message, **fields)
         tracker.note_sent(record, "edit", message)
