@@ -26,6 +26,8 @@ MAX_SETTINGS_BYTES = 4 * 1024
 MAX_REASON = 1_000
 EARLIEST = datetime.fromisoformat("2000-01-01T00:00:00+00:00")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+"""A lone surrogate (JSON lets `\\ud800` through): no database can store it as UTF-8."""
 _DIGITS = re.compile(r"[0-9]{1,128}")
 
 TYPES = {
@@ -95,6 +97,8 @@ def parse_event(obj: Any, catalogue: Catalogue) -> Event | Invalid:
         return _build(obj, catalogue)
     except _Bad as bad:
         return Invalid(bad.reason, usable_id)
+    except RecursionError:  # nesting the decoder accepted but re-encoding does not
+        return Invalid("event is nested too deeply", usable_id)
 
 
 def _build(obj: dict[str, Any], catalogue: Catalogue) -> Event:
@@ -131,6 +135,8 @@ def _build(obj: dict[str, Any], catalogue: Catalogue) -> Event:
         reason = obj.get("reason")
         if reason is not None and (not isinstance(reason, str) or len(reason) > MAX_REASON):
             raise _Bad(f"reason must be a string of at most {MAX_REASON} characters")
+        if reason is not None and ("\x00" in reason or _SURROGATE.search(reason)):
+            raise _Bad("reason contains a NUL character or a lone surrogate")
         return Event(**common, generation_id=_ident(obj, "generation_id"), reason=reason)
     if kind == "api_credits.added":
         return Event(**common, amount=_positive(obj, "amount"))
@@ -138,7 +144,12 @@ def _build(obj: dict[str, Any], catalogue: Catalogue) -> Event:
 
 
 def _is_id(value: object) -> bool:
-    return isinstance(value, str) and 0 < len(value) <= MAX_ID and not _CONTROL.search(value)
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= MAX_ID
+        and not _CONTROL.search(value)
+        and not _SURROGATE.search(value)
+    )
 
 
 def _ident(obj: dict[str, Any], field: str) -> str:
@@ -151,6 +162,8 @@ def _ident(obj: dict[str, Any], field: str) -> str:
         raise _Bad(f"{field} is longer than {MAX_ID} characters")
     if _CONTROL.search(value):
         raise _Bad(f"{field} contains control characters")
+    if _SURROGATE.search(value):
+        raise _Bad(f"{field} contains a lone surrogate (not valid Unicode)")
     return value
 
 

@@ -90,14 +90,19 @@ class LedgerService:
     async def apply_many(self, events: Sequence[Event]) -> list[EventResult]:
         """Apply events in order in one transaction, each atomic in its own savepoint.
 
+        On PostgreSQL the batch first locks every account it names, in account id order,
+        so that batches racing over the same accounts serialize instead of deadlocking.
         An event whose write trips a constraint (another process wrote the same id at
         the same moment) is retried once on its own, and then sees that write.
         """
         now = self.now_us()
         catalogue = self.catalogue
+        lock_first = self.db.dialect == "postgresql" and len(events) > 1
 
         def op(tx: Tx) -> list[EventResult | BaseException]:
             out: list[EventResult | BaseException] = []
+            if lock_first:  # row locks in one order: concurrent batches cannot deadlock
+                tx.all("accounts_lock_many", {"ids": sorted({e.account_id for e in events})})
             for event in events:
                 try:
                     with tx.savepoint():

@@ -104,6 +104,10 @@ SQL: dict[str, str] = {
 POSTGRES_OVERRIDES = {
     "account_lock": SQL["account_lock"] + " FOR UPDATE",
     "account_lock_and_generation": SQL["account_lock_and_generation"] + " FOR UPDATE",
+    # A batch locks every account it touches at once, in one order, so that two batches
+    # naming the same accounts in different orders wait for each other, never deadlock.
+    "accounts_lock_many": "SELECT account_id FROM accounts WHERE account_id = ANY(:ids)"
+    " ORDER BY account_id FOR UPDATE",
 }
 
 _PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
