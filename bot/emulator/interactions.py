@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import secrets
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -106,6 +107,7 @@ class InteractionTracker:
 
     def acknowledge(self, record: InteractionRecord, callback_type: int) -> None:
         """Note an accepted callback; final callback types finish the interaction."""
+        record.acknowledged_at = time.perf_counter()
         record.response_type = callback_type
         if callback_type in FINAL_CALLBACKS:
             self._finish(record)

@@ -86,6 +86,8 @@ class InteractionRecord:
     finished: bool = False
     failure: InteractionFailed | None = None
     deadline: float = 0.0  # event-loop time by which a callback must arrive
+    dispatched_at: float = 0.0  # perf_counter() when INTERACTION_CREATE went to the gateway
+    acknowledged_at: float = 0.0  # perf_counter() when the first callback was accepted
     waiters: tuple[tuple[int, asyncio.Future[None]], ...] = ()
 
     @property

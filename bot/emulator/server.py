@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
 from aiohttp import web
 
@@ -126,6 +127,7 @@ class EmulatorServer:
         if session is None:
             where = f"guild {record.guild_id}" if record.guild_id else "DMs (shard 0)"
             raise EmulatorError(f"no gateway session holds the shard of {where}")
+        record.dispatched_at = time.perf_counter()
         session.dispatch("INTERACTION_CREATE", RawJSON(record.payload_json))
         return session
 
