@@ -7,6 +7,7 @@ embeds as ``rich``; the stored form is what later responses and gateway events s
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from bot.emulator.state import World
@@ -82,6 +83,29 @@ def attachments_json(files: list[dict[str, Any]], world: World) -> list[dict[str
     return result
 
 
+_USER = re.compile(r"<@!?(\d+)>")
+_ROLE = re.compile(r"<@&(\d+)>")
+
+
+def pings(body: dict[str, Any]) -> tuple[str, ...]:
+    """Who a message's content would notify, as Discord decides it from `allowed_mentions`.
+
+    Without `allowed_mentions` every mention in the content pings; with it, only the kinds
+    in `parse` and the ids in `users`/`roles` do. Embeds never ping.
+    """
+    content = body.get("content") or ""
+    allowed = body.get("allowed_mentions")
+    parse = {"everyone", "users", "roles"} if allowed is None else set(allowed.get("parse") or [])
+    users = {str(u) for u in (allowed or {}).get("users") or []}
+    roles = {str(r) for r in (allowed or {}).get("roles") or []}
+    found: list[str] = []
+    if "everyone" in parse and ("@everyone" in content or "@here" in content):
+        found.append("everyone")
+    found += [f"user:{u}" for u in _USER.findall(content) if "users" in parse or u in users]
+    found += [f"role:{r}" for r in _ROLE.findall(content) if "roles" in parse or r in roles]
+    return tuple(found)
+
+
 def message_fields(
     body: dict[str, Any] | None, files: list[dict[str, Any]], world: World
 ) -> dict[str, Any]:
@@ -94,6 +118,7 @@ def message_fields(
         "flags": int(body.get("flags") or 0) & SENDABLE_FLAGS,
         "tts": bool(body.get("tts")),
         "attachments": attachments_json(files, world),
+        "pings": pings(body),
     }
 
 
@@ -105,6 +130,7 @@ def edit_fields(
     fields: dict[str, Any] = {}
     if "content" in body:
         fields["content"] = body["content"] or ""
+        fields["pings"] = pings(body)
     if "embeds" in body:
         fields["embeds"] = stored_embeds(body["embeds"])
     if "components" in body:
