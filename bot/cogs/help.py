@@ -9,8 +9,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.embeds.common import GOOD
-from bot.embeds.tickets import refused_text, ticket_embed, tickets_embed
+from bot.embeds.tickets import ticket_embed, tickets_embed
 from bot.notify import post_to_triage, tell_user
+from bot.outcomes import refused_text
 from bot.respond import Reply, answer
 from bot.services import Services
 from bot.views.troubleshoot import current_facts, render_step

@@ -15,8 +15,9 @@ from discord.ext import commands
 
 from bot.embeds.account import balance_embed, history_embed
 from bot.embeds.common import BAD, GOOD
-from bot.embeds.tickets import queue_embed, refused_text, stats_embed, ticket_embed
+from bot.embeds.tickets import queue_embed, stats_embed, ticket_embed
 from bot.notify import tell_user
+from bot.outcomes import refused_text
 from bot.respond import Reply, answer
 from bot.roles import require
 from bot.services import Services

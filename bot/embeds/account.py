@@ -5,6 +5,7 @@ from __future__ import annotations
 import discord
 
 from bot.embeds.common import BAD, BRAND, GOOD, WARN, clip, safe, when
+from bot.outcomes import link_text
 from bot.words import describe_row, plan_name, tokens
 from ledger.balance import Balance
 from ledger.cycles import from_us
@@ -188,15 +189,8 @@ def history_embed(rows: list[HistoryRow]) -> discord.Embed:
     return embed
 
 
-_LINK_TEXT = {
-    "linked": ("Linked", GOOD, "Your Discord account is now linked to your platform account."),
-    "unknown": ("That code does not exist", BAD, "Check the code, or ask for a new one."),
-    "expired": ("That code has expired", BAD, "Codes last 15 minutes. Ask for a new one."),
-    "used": ("That code was already used", BAD, "Each code works once. Ask for a new one."),
-}
-
-
 def link_embed(result: LinkResult) -> discord.Embed:
     """`/link`: what redeeming the code did."""
-    title, colour, text = _LINK_TEXT[result.outcome]
+    title, text = link_text(result)
+    colour = GOOD if result.outcome == "linked" else BAD
     return discord.Embed(title=title, colour=colour, description=text)

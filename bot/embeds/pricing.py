@@ -5,12 +5,13 @@ from __future__ import annotations
 import discord
 
 from bot.embeds.common import BAD, BRAND, safe
+from bot.outcomes import refusal_text
 from bot.words import tokens
 from ledger.balance import Balance
 from ledger.plans import Catalogue
 from ledger.pricing import PricingTable, Quote, Refusal
 
-__all__ = ["cost_embed", "plans_embed", "refusal_text"]
+__all__ = ["cost_embed", "plans_embed"]
 
 _PART = {
     "base": "Model",
@@ -18,40 +19,6 @@ _PART = {
     "alchemy": "Alchemy",
     "photoreal": "PhotoReal",
 }
-_FIELD = {
-    "model": "model",
-    "width": "width",
-    "height": "height",
-    "size": "image size",
-    "count": "count",
-    "alchemy": "Alchemy",
-    "photoreal": "PhotoReal",
-}
-
-
-def refusal_text(refusal: Refusal, table: PricingTable) -> str:
-    """Why a request cannot be priced, in plain words."""
-    limits = table.limits
-    field, problem = _FIELD[refusal.field], refusal.problem
-    raw = refusal.value
-    value = str(raw) if isinstance(raw, int) else safe(str(raw), 60)
-    if refusal.field == "model":
-        return f"There is no model called `{value}`. Start typing to pick one from the list."
-    if problem in ("unsupported",):
-        return f"{field} is not available on this model. Turn it off or pick another model."
-    if refusal.field == "size":
-        return (
-            f"{refusal.value} pixels is more than the largest image, "
-            f"{tokens(limits.max_pixels)} pixels (for example 1536 x 1152)."
-        )
-    if refusal.field == "count":
-        return f"count must be between 1 and {limits.max_count}; you asked for {value}."
-    if problem == "not_multiple":
-        return f"{field} must be a multiple of {limits.multiple_of}; {value} is not."
-    return (
-        f"{field} must be between {limits.min_side} and {limits.max_side} pixels; "
-        f"you asked for {value}."
-    )
 
 
 def cost_embed(result: Quote | Refusal, table: PricingTable) -> discord.Embed:

@@ -7,12 +7,11 @@ import discord
 from bot.embeds.common import BAD, BRAND, GOOD, WARN, clip, safe, when
 from bot.words import tokens
 from diagnostics.desk import Stats
-from diagnostics.tickets import Refused, Ticket
+from diagnostics.tickets import Ticket
 
 __all__ = [
     "decision_notice",
     "queue_embed",
-    "refused_text",
     "stats_embed",
     "ticket_embed",
     "tickets_embed",
@@ -32,38 +31,6 @@ STATE_NAMES = {
     "denied": "denied",
     "closed": "closed",
 }
-
-_REFUSED = {
-    "not_linked": "Link your account first with `/link`, so I can see your generations.",
-    "unknown": "I can't find a generation with that id on the platform.",
-    "not_yours": "That generation is not on your account.",
-    "not_failed": "That generation did not fail, so there is nothing to refund.",
-    "nothing_deducted": (
-        "That generation took no tokens (it ran in relaxed mode or was refused), "
-        "so there is nothing to refund."
-    ),
-    "already_refunded": "That generation has already been refunded.",
-    "too_old": "That generation is older than the refund window.",
-    "too_many_open": (
-        "You already have the most open tickets allowed. The support team will get to "
-        "them; you can see them with `/tickets`."
-    ),
-    "no_ticket": "There is no such ticket.",
-    "not_refund": "Only refund tickets are approved or denied; close this one instead.",
-    "empty_note": "A note needs some text.",
-    "unknown_category": "Pick one of the listed categories.",
-}
-
-
-def refused_text(refused: Refused, *, max_age_days: int = 30) -> str:
-    """Why something about a ticket was not done, in plain words."""
-    if refused.problem == "ticket_open":
-        return f"There is already an open ticket for that generation: #{refused.ticket_id}."
-    if refused.problem == "illegal":
-        return f"Ticket #{refused.ticket_id} is {refused.state}, so it can't be {refused.action}d."
-    if refused.problem == "too_old":
-        return f"That generation is more than {max_age_days} days old, past the refund window."
-    return _REFUSED.get(refused.problem, "That can't be done.")
 
 
 def ticket_embed(ticket: Ticket, *, for_staff: bool = False) -> discord.Embed:

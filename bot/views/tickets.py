@@ -7,8 +7,9 @@ import re
 
 import discord
 
-from bot.embeds.tickets import refused_text, ticket_embed
+from bot.embeds.tickets import ticket_embed
 from bot.notify import tell_user
+from bot.outcomes import refused_text
 from bot.respond import MENTIONS_NONE
 from bot.roles import require
 from bot.views.guarded import services_of, settle

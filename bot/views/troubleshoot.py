@@ -14,8 +14,8 @@ from datetime import datetime
 import discord
 
 from bot.embeds.common import BRAND, GOOD, clip, safe
-from bot.embeds.tickets import refused_text
 from bot.notify import post_to_triage
+from bot.outcomes import refused_text
 from bot.views.guarded import services_of, settle
 from bot.words import tokens
 from diagnostics.desk import Opened
