@@ -60,7 +60,7 @@ async def test_two_processes_decide_tickets_and_read_balances_with_one_refund(pg
         mods = [
             emu.add_member(g, f"mod-{g.name}-{n}", roles=[roles[g.name]])
             for g in (east, west)
-            for n in range(10)
+            for n in range(25)
         ]
         await _seed(pg_url, {"erin": str(erin.id), "finn": str(finn.id)})
         info = emu.connection_info()
