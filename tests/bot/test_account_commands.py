@@ -89,7 +89,8 @@ async def test_reset_shows_both_times_as_discord_timestamps_and_what_they_do(des
     assert "You get 25,000 new monthly tokens" in bob["Renewal"]
 
 
-async def test_history_explains_each_row_in_plain_words(desk):
+async def _carl(desk) -> None:
+    """carl (apprentice since Jan 5) left 4,100 monthly tokens unspent in his first cycle."""
     await desk.send(
         "account.created",
         "2026-01-05T10:00:00Z",
@@ -105,6 +106,10 @@ async def test_history_explains_each_row_in_plain_words(desk):
         source="web",
         cost=4_400,
     )
+
+
+async def test_history_explains_each_row_in_plain_words(desk):
+    await _carl(desk)
     await desk.send(
         "account.created",
         "2026-03-09T10:00:00Z",
@@ -140,21 +145,7 @@ async def test_history_explains_each_row_in_plain_words(desk):
 
 
 async def test_rollover_shows_the_bank_its_cap_and_the_next_roll(desk):
-    await desk.send(
-        "account.created",
-        "2026-01-05T10:00:00Z",
-        "acc-carl",
-        plan="apprentice",
-        discord_user_id=desk.uid("carl"),
-    )
-    await desk.send(
-        "generation.charged",
-        "2026-01-20T10:00:00Z",
-        "acc-carl",
-        generation_id="gen-big",
-        source="web",
-        cost=4_400,
-    )
+    await _carl(desk)
     desk.clock.set(datetime(2026, 3, 10, 12, tzinfo=UTC))
     await desk.start()
     embed = (await desk.emu.slash(desk.person("carl"), "rollover")).embeds[0]

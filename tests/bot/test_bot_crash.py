@@ -14,7 +14,7 @@ from ledger.events import parse_event
 from ledger.service import LedgerService
 from ledger.store.database import open_database
 from tests.bot.desk import eventually
-from tests.bot.test_run import serving, tokendesk
+from tests.bot.test_run import bot_env, serving, tokendesk
 
 USERS = 150
 
@@ -77,15 +77,12 @@ async def test_killing_the_bot_mid_approvals_leaves_no_half_done_ticket(sqlite_u
         mod = emu.add_member(guild, "mona", roles=[emu.add_role(guild, "Moderator")])
         people = [emu.add_member(guild, f"user{n}") for n in range(USERS)]
         await _seed(sqlite_url, [str(p.id) for p in people])
-        info = emu.connection_info()
-        env = {
-            "DISCORD_TOKEN": info["token"],
-            "TOKENDESK_DISCORD_REST_URL": info["rest_url"],
-            "TOKENDESK_DISCORD_GATEWAY_URL": info["gateway_url"],
-            "TOKENDESK_DATABASE_URL": sqlite_url,
-            "TOKENDESK_GUILD_ID": str(guild.id),
-            "TOKENDESK_MODERATOR_ROLE": "Moderator",
-        }
+        env = bot_env(
+            emu,
+            sqlite_url,
+            TOKENDESK_GUILD_ID=str(guild.id),
+            TOKENDESK_MODERATOR_ROLE="Moderator",
+        )
         bot = await tokendesk("run", env=env)
         assert await serving(emu, 1, syncs=1)
         path = sqlite_url.split("///", 1)[1]

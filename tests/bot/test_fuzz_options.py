@@ -12,6 +12,7 @@ import random
 from collections import Counter
 
 from bot.emulator import InvalidOptionValue
+from tests.bot.test_tickets import _erin
 
 HOSTILE = [
     "@everyone",
@@ -63,23 +64,7 @@ def hostile_int(rng: random.Random) -> int:
 
 
 async def test_thousands_of_hostile_options_get_answers_that_never_ping(desk):
-    await desk.send(
-        "account.created",
-        "2026-03-01T09:00:00Z",
-        "acc-e",
-        plan="apprentice",
-        discord_user_id=desk.uid("erin"),
-    )
-    await desk.send(
-        "generation.charged",
-        "2026-03-10T08:00:00Z",
-        "acc-e",
-        generation_id="g-fail",
-        source="web",
-        cost=120,
-    )
-    await desk.send("generation.failed", "2026-03-10T08:01:00Z", "acc-e", generation_id="g-fail")
-    desk.clock.set(desk.clock.now().replace(hour=12))
+    await _erin(desk)
     await desk.start()
     erin, mona = desk.person("erin"), desk.person("mona", "Moderator")
     rng = random.Random(2026)

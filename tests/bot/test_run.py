@@ -27,6 +27,18 @@ async def tokendesk(*args: str, env: dict[str, str]) -> asyncio.subprocess.Proce
     )
 
 
+def bot_env(emu: Emulator, database_url: str, **settings: str) -> dict[str, str]:
+    """The environment of a `tokendesk run` process that connects to `emu`."""
+    info = emu.connection_info()
+    return {
+        "DISCORD_TOKEN": info["token"],
+        "TOKENDESK_DISCORD_REST_URL": info["rest_url"],
+        "TOKENDESK_DISCORD_GATEWAY_URL": info["gateway_url"],
+        "TOKENDESK_DATABASE_URL": database_url,
+        **settings,
+    }
+
+
 async def serving(
     emu: Emulator, sessions: int, *, syncs: int, exclude: frozenset[str] = frozenset()
 ) -> bool:
@@ -55,13 +67,7 @@ async def test_run_without_a_token_says_so_in_one_line(sqlite_url):
 
 async def test_run_with_a_rejected_token_or_no_database_says_so_in_one_line(sqlite_url):
     async with Emulator() as emu:
-        info = emu.connection_info()
-        env = {
-            "DISCORD_TOKEN": "not-the-token",
-            "TOKENDESK_DISCORD_REST_URL": info["rest_url"],
-            "TOKENDESK_DISCORD_GATEWAY_URL": info["gateway_url"],
-            "TOKENDESK_DATABASE_URL": sqlite_url,
-        }
+        env = {**bot_env(emu, sqlite_url), "DISCORD_TOKEN": "not-the-token"}
         code, err = await finished(await tokendesk("run", env=env))
         emu.take_problems()  # the emulator rightly recorded the unauthorized request
     assert code == 2 and err.strip().endswith("Discord rejected DISCORD_TOKEN: check the bot token")
@@ -81,14 +87,7 @@ async def test_a_running_bot_process_answers_slash_commands(sqlite_url):
     async with Emulator() as emu:
         guild = emu.add_guild("g")
         alice = emu.add_member(guild, "alice")
-        info = emu.connection_info()
-        env = {
-            "DISCORD_TOKEN": info["token"],
-            "TOKENDESK_DISCORD_REST_URL": info["rest_url"],
-            "TOKENDESK_DISCORD_GATEWAY_URL": info["gateway_url"],
-            "TOKENDESK_DATABASE_URL": sqlite_url,
-            "TOKENDESK_GUILD_ID": str(guild.id),
-        }
+        env = bot_env(emu, sqlite_url, TOKENDESK_GUILD_ID=str(guild.id))
         process = await tokendesk("run", env=env)
         try:
             assert await serving(emu, 1, syncs=1), "the bot process never came up"

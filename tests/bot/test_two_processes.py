@@ -13,7 +13,7 @@ from ledger.events import parse_event
 from ledger.service import LedgerService
 from ledger.store.database import open_database
 from tests.bot.desk import fields
-from tests.bot.test_run import serving, tokendesk
+from tests.bot.test_run import bot_env, serving, tokendesk
 
 pytestmark = pytest.mark.postgres
 
@@ -63,15 +63,7 @@ async def test_two_processes_decide_tickets_and_read_balances_with_one_refund(pg
             for n in range(25)
         ]
         await _seed(pg_url, {"erin": str(erin.id), "finn": str(finn.id)})
-        info = emu.connection_info()
-        env = {
-            "DISCORD_TOKEN": info["token"],
-            "TOKENDESK_DISCORD_REST_URL": info["rest_url"],
-            "TOKENDESK_DISCORD_GATEWAY_URL": info["gateway_url"],
-            "TOKENDESK_DATABASE_URL": pg_url,
-            "TOKENDESK_MODERATOR_ROLE": "Moderator",
-            "TOKENDESK_DB_POOL_SIZE": "4",
-        }
+        env = bot_env(emu, pg_url, TOKENDESK_MODERATOR_ROLE="Moderator", TOKENDESK_DB_POOL_SIZE="4")
         processes = [
             await tokendesk("run", "--shard-count", "2", "--shard-ids", str(n), env=env)
             for n in range(2)
