@@ -12,7 +12,8 @@ from diagnostics.flow_model import FlowSet
 from diagnostics.flows import load_default_flows, load_flows
 from diagnostics.tickets import TicketPolicy
 from ledger.clock import Clock, SystemClock
-from ledger.pricing import PricingTable, load_default_pricing
+from ledger.pricing import PricingTable
+from ledger.pricing_file import load_default_pricing
 from ledger.service import LedgerService
 from ledger.store.database import Database, open_database
 from ledger.store.migrate import upgrade

@@ -18,9 +18,8 @@ from ledger.pricing import (
     Quote,
     Refusal,
     RefusalField,
-    load_default_pricing,
-    load_pricing,
 )
+from ledger.pricing_file import load_default_pricing, load_pricing
 
 TABLE = load_default_pricing()
 LIMITS = TABLE.limits
