@@ -23,12 +23,19 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from ledger.store.queries import POSTGRES_OVERRIDES, SQL, prepare
+from ledger.store.queries import SQL, prepare
 from ledger.store.urls import DEFAULT_URL, is_sqlite
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Database", "DatabaseUnavailable", "Tx", "open_database"]
+__all__ = [
+    "Database",
+    "DatabaseUnavailable",
+    "Tx",
+    "compile_sql",
+    "open_database",
+    "resolve_all",
+]
 
 T = TypeVar("T")
 Params = dict[str, Any]
@@ -207,6 +214,3 @@ def resolve_all(outcomes: list[tuple[asyncio.Future, Any, BaseException | None]]
             future.set_exception(error)
         else:
             future.set_result(result)
-
-
-__all__ += ["POSTGRES_OVERRIDES", "compile_sql", "resolve_all"]

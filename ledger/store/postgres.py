@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from ledger.store.database import POSTGRES_OVERRIDES, Database, Tx, compile_sql
+from ledger.store.database import Database, Tx, compile_sql
+from ledger.store.queries import POSTGRES_OVERRIDES
 from ledger.store.urls import async_url
 
 log = logging.getLogger(__name__)
