@@ -47,6 +47,9 @@ def describe_row(row: HistoryRow) -> str:
         return f"generation {ref} ran relaxed: {tokens(-amount)} tokens not charged"
     if kind == "refused":
         return f"generation {ref} was refused: not enough to cover it, nothing charged"
+    if kind == "failed":
+        why = f": {row.note}" if row.note else ""
+        return f"generation {ref} failed{why}"
     if kind == "refund":
         return f"refunded {tokens(amount)} {_unit(bucket)} to {where} ({ref})"
     if kind == "daily_reset":

@@ -154,4 +154,7 @@ def _finish(
         return Rejection(f"generation {gid!r} already {generation.status}")
     status = "succeeded" if event.type == "generation.succeeded" else "failed"
     finished = generation._replace(status=status, finished_us=at, reason=event.reason)
-    return state, [], None, finished, False
+    # A failure moves no tokens, but history should say it happened (and why): one row
+    # with no bucket, like a refused charge.
+    entries = [Entry("failed", None, 0, None, at, gid, event.reason)] if status == "failed" else []
+    return state, entries, None, finished, False
