@@ -6,8 +6,8 @@ module, never in `ledger/` or `diagnostics/`.
 
 from __future__ import annotations
 
+from ledger import HistoryRow
 from ledger.plans import Catalogue
-from ledger.service import HistoryRow
 
 __all__ = ["describe_row", "plan_name", "tokens"]
 

@@ -16,7 +16,7 @@ from ledger.store.urls import async_url
 
 log = logging.getLogger(__name__)
 
-__all__ = ["current_revision", "head_revision", "upgrade"]
+__all__ = ["head_revision", "upgrade"]
 
 
 def _config(connection: Connection | None = None) -> Config:
@@ -35,16 +35,6 @@ def head_revision() -> str:
 
 def _current(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
-
-
-async def current_revision(url: str) -> str | None:
-    """The revision the database at `url` is at (None for an empty database)."""
-    engine = create_async_engine(async_url(url))
-    try:
-        async with engine.connect() as conn:
-            return await conn.run_sync(_current)
-    finally:
-        await engine.dispose()
 
 
 async def upgrade(url: str) -> tuple[str | None, str]:
