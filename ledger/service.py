@@ -20,6 +20,7 @@ from ledger.operations import (
     AdjustResult,
     EventResult,
     adjust_op,
+    apply_batch_op,
     apply_event_op,
     create_link_code_op,
     history_op,
@@ -100,13 +101,28 @@ class LedgerService:
         return (await self.apply_many([event]))[0]
 
     async def apply_many(self, events: Sequence[Event]) -> list[EventResult]:
-        """Apply events in order in one transaction, each atomic in its own savepoint.
+        """Apply events in order in one transaction; each ends as if applied alone.
 
-        The batch first locks every account it names, in account id order, so that
-        batches racing over the same accounts serialize instead of deadlocking. An event
-        whose write trips a key (another process wrote the same id at the same moment)
-        is retried once on its own, and then sees that write.
+        The batch locks every account it names at once, in account id order (so that
+        batches racing over the same accounts serialize instead of deadlocking), loads
+        what its events name, applies the rules in memory and writes set by set. If
+        another process stored one of the batch's keys meanwhile (the same event id,
+        generation id or new account), nothing of the batch is kept and it is applied
+        again event by event, where each event sees that write.
         """
+        if len(events) > 1:
+            now = self.now_us()
+            catalogue = self.catalogue
+            try:
+                return await self.db.write(lambda tx: apply_batch_op(tx, events, now, catalogue))
+            except Conflict as exc:
+                log.info(
+                    "batch of %d lost a race (%s): applying it event by event", len(events), exc
+                )
+        return await self._apply_each(events)
+
+    async def _apply_each(self, events: Sequence[Event]) -> list[EventResult]:
+        """One transaction, a savepoint per event; an event that trips a key is retried."""
         now = self.now_us()
         catalogue = self.catalogue
 

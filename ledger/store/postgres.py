@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from ledger.store.batch_queries import BATCH_POSTGRES
 from ledger.store.database import Database, Tx, compile_sql
 from ledger.store.queries import POSTGRES_OVERRIDES
 from ledger.store.ticket_queries import TICKET_OVERRIDES
@@ -36,7 +37,9 @@ class PostgresDatabase(Database):
         self.engine = create_async_engine(
             async_url(url), pool_size=size, max_overflow=size, pool_pre_ping=True
         )
-        self._sql = compile_sql("numeric_dollar", {**POSTGRES_OVERRIDES, **TICKET_OVERRIDES})
+        self._sql = compile_sql(
+            "numeric_dollar", {**POSTGRES_OVERRIDES, **TICKET_OVERRIDES, **BATCH_POSTGRES}
+        )
         self._conflict = self.engine.dialect.dbapi.IntegrityError
 
     def _in_transaction(self, sync: Connection, op: Callable[[Tx], T], commit: bool) -> T:
