@@ -9,17 +9,16 @@ import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from bot.cli.errors import CliError
+from bot.cli.ingest_output import IngestOutput
 from bot.settings import load_settings
 from bot.words import BUCKET_NAMES, describe_row, plan_name, tokens
-from ledger import HistoryRow, LedgerService
+from ledger import HistoryRow, LedgerService, ingest_stream
 from ledger.balance import Balance
 from ledger.clock import SystemClock
 from ledger.cycles import from_us
-from ledger.ingest import IngestReport, ingest_lines, split_lines
 from ledger.store.database import open_database
 from ledger.store.migrate import upgrade
 
@@ -84,33 +83,21 @@ async def db_upgrade(args: argparse.Namespace) -> int:
 
 async def ingest(args: argparse.Namespace) -> int:
     if args.file == "-":
-        data = sys.stdin.buffer.read()
+        stream = sys.stdin.buffer
     else:
         try:
-            data = await asyncio.to_thread(Path(args.file).read_bytes)
+            stream = await asyncio.to_thread(open, args.file, "rb")  # closed below
         except OSError as exc:
             raise CliError(f"cannot read {args.file}: {exc.strerror}") from None
-    async with open_ledger() as service:
-        report = await ingest_lines(service, split_lines(data))
-    print_report(report)
+    output = IngestOutput()
+    try:
+        async with open_ledger() as service:
+            report = await ingest_stream(service, stream, output.batch)
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+    output.finish(report)
     return 0 if report.ok else 1
-
-
-def print_report(report: IngestReport, *, late_shown: int = 20) -> None:
-    """The ingest summary, then each rejected line, then the first late and refused ones."""
-    c = report.counts
-    print(
-        f"applied {c['applied'] + c['late']} ({c['late']} late), refused charges {c['refused']},"
-        f" skipped as seen {c['skipped']}, rejected {c['rejected']}"
-    )
-    for item in report.rejected:
-        who = f" (id {item.id})" if item.id else ""
-        print(f"  line {item.line}{who}: rejected: {item.reason}")
-    others = [r for r in report.notable if r.outcome != "rejected"]
-    for item in others[:late_shown]:
-        print(f"  line {item.line} (id {item.id}): {item.outcome}: {item.reason}")
-    if len(others) > late_shown:
-        print(f"  ... and {len(others) - late_shown} more late or refused lines")
 
 
 def balance_json(b: Balance) -> dict[str, Any]:

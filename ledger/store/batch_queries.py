@@ -9,7 +9,7 @@ for any number of rows.
 
 from __future__ import annotations
 
-from ledger.store.queries import ACCOUNT_COLUMNS, GENERATION_COLUMNS, SQL
+from ledger.store.queries import ACCOUNT_COLUMNS, GENERATION_COLUMNS
 
 __all__ = [
     "BATCH_POSTGRES",
@@ -89,18 +89,25 @@ def _insert_unnest(table: str, columns: tuple[str, ...]) -> str:
     return f"INSERT INTO {table} ({names}) SELECT {names} FROM {_unnest(columns)}"
 
 
+def _positional_insert(table: str, columns: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
 BATCH_SQLITE: dict[str, str] = {
     **_reads("sqlite"),
-    "batch_unlink_users": "UPDATE accounts SET discord_user_id = NULL"
-    " WHERE discord_user_id = :user",
-    "batch_event_insert": SQL["event_insert"],
-    "batch_account_insert": SQL["account_insert"],
-    "batch_account_update": SQL["account_update"],
-    "batch_generation_insert": SQL["generation_insert"],
-    "batch_generation_finish": SQL["generation_finish"],
-    "batch_journal_insert": SQL["journal_insert"],
+    "batch_unlink_users": "UPDATE accounts SET discord_user_id = NULL WHERE discord_user_id = ?",
+    "batch_event_insert": _positional_insert("events", EVENT_COLUMNS),
+    "batch_account_insert": _positional_insert("accounts", ACCOUNT_COLUMNS),
+    # Numbered parameters: the row's values in column order, the id first.
+    "batch_account_update": "UPDATE accounts SET "
+    + ", ".join(f"{c} = ?{n}" for n, c in enumerate(ACCOUNT_COLUMNS[1:], start=2))
+    + " WHERE account_id = ?1",
+    "batch_generation_insert": _positional_insert("generations", (*GENERATION_COLUMNS, "settings")),
+    "batch_generation_finish": "UPDATE generations SET status = ?2, finished_us = ?3,"
+    " reason = ?4 WHERE generation_id = ?1 AND status = 'pending'",
+    "batch_journal_insert": _positional_insert("journal", JOURNAL_COLUMNS),
 }
-"""Statements run once per row (`Tx.many`), except the three reads."""
+"""Writes take `?` parameters and run once per row (`Tx.many_rows`): tuples, no dicts."""
 
 BATCH_POSTGRES: dict[str, str] = {
     **_reads("postgresql"),

@@ -82,7 +82,7 @@ def write_batch(tx: Tx, plan: BatchPlan, recorded_us: int) -> None:
         if tx.dialect == "postgresql":
             tx.run("batch_unlink_users", {"users": users})
         else:
-            tx.many("batch_unlink_users", [{"user": user} for user in users])
+            tx.many_rows("batch_unlink_users", [(user,) for user in users])
     _write(tx, "batch_account_insert", ACCOUNT_COLUMNS, _sorted(plan.new_accounts))
     _write(tx, "batch_account_update", ACCOUNT_COLUMNS, _sorted(plan.changed_accounts))
     kept = len(GENERATION_COLUMNS)
@@ -92,27 +92,14 @@ def write_batch(tx: Tx, plan: BatchPlan, recorded_us: int) -> None:
         (g.generation_id, g.status, g.finished_us, g.reason)
         for g in _sorted(plan.finished_generations)
     ]
-    if _write(tx, "batch_generation_finish", FINISH_COLUMNS, finished) not in (None, len(finished)):
+    count = _write(tx, "batch_generation_finish", FINISH_COLUMNS, finished)
+    if count is not None and count != len(finished):  # only pending ones may finish
         raise Conflict("a generation of the batch was finished by another writer")
-    _write(
-        tx,
-        "batch_journal_insert",
-        JOURNAL_COLUMNS,
-        [
-            (
-                account_id,
-                e.kind,
-                e.bucket,
-                e.amount,
-                e.balance_after,
-                e.due_us,
-                recorded_us,
-                e.reference,
-                e.note,
-            )
-            for account_id, e in plan.journal
-        ],
-    )
+    journal = [
+        (account, e.kind, e.bucket, e.amount, e.balance_after, e.due_us, recorded_us, *e[5:])
+        for account, e in plan.journal
+    ]
+    _write(tx, "batch_journal_insert", JOURNAL_COLUMNS, journal)
 
 
 def _sorted(by_id: dict[str, Any]) -> list[Any]:
@@ -129,5 +116,5 @@ def _write(tx: Tx, name: str, columns: Sequence[str], rows: Sequence[Sequence[An
         return None
     if tx.dialect == "postgresql":
         return tx.run(name, dict(zip(columns, map(list, zip(*rows, strict=True)), strict=True)))
-    tx.many(name, [dict(zip(columns, row, strict=True)) for row in rows])
+    tx.many_rows(name, rows)
     return None

@@ -140,6 +140,13 @@ class Tx:
         except self._conflict as exc:
             raise Conflict(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
 
+    def many_rows(self, name: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Execute a statement with `?` parameters once per row, each already in order."""
+        try:
+            self._cursor.executemany(self._sql[name][0], rows)
+        except self._conflict as exc:
+            raise Conflict(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+
     def raw(self, sql: str) -> None:
         """Execute a statement that takes no parameters (savepoints, health checks)."""
         self._cursor.execute(sql)
