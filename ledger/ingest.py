@@ -34,6 +34,8 @@ __all__ = [
 ]
 
 BATCH = 500
+YIELD_EVERY = 32
+"""Lines validated between two turns of the event loop while a batch is being applied."""
 TOO_LONG = f"line is longer than {MAX_LINE_BYTES // 1024} KB"
 
 Parsed = tuple[int, Event | Invalid]
@@ -189,6 +191,8 @@ async def ingest_parsed(
     try:
         async for item in _each(items):
             lines.append(item)
+            if len(lines) % YIELD_EVERY == 0 and pending is not None:
+                await asyncio.sleep(0)  # let the batch in flight take its next round trip
             if len(lines) >= batch:
                 await settle()
                 start(lines)

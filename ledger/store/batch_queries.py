@@ -111,6 +111,9 @@ BATCH_SQLITE: dict[str, str] = {
 
 BATCH_POSTGRES: dict[str, str] = {
     **_reads("postgresql"),
+    # A prepared statement's generic plan, made while a table was small, would scan the
+    # whole table for every batch once it is large: plan each batch's reads for its ids.
+    "batch_plan_each": "SET LOCAL plan_cache_mode = force_custom_plan",
     # Locked in account id order, so that two batches naming the same accounts wait for
     # each other instead of deadlocking (the rows are locked after the sort).
     "batch_accounts": _reads("postgresql")["batch_accounts"] + " ORDER BY account_id FOR UPDATE",

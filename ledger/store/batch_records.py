@@ -54,6 +54,8 @@ def load_batch(
     tx: Tx, account_ids: set[str], event_ids: set[str], generation_ids: set[str]
 ) -> Loaded:
     """Lock and read the batch's accounts, then read its seen events and generations."""
+    if tx.dialect == "postgresql":
+        tx.run("batch_plan_each", {})
     accounts = tx.fetch_all("batch_accounts", {"ids": _ids(tx, account_ids)}, ACCOUNT)
     seen = tx.fetch_all("batch_events", {"ids": _ids(tx, event_ids)}, _SEEN)
     generations: list[Generation] = []
