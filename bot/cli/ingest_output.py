@@ -63,6 +63,7 @@ class IngestOutput:
     def finish(self, report: IngestReport) -> None:
         """Close the progress bar, then print the summary and the first late or refused."""
         if self._bar is not None:
+            self._bar.refresh()  # the final count, however short the run
             self._bar.close()
         c = report.counts
         lines = [
