@@ -6,6 +6,7 @@ a refused refund, a rejected event) are return values; exceptions mean violation
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from typing import TypeVar
@@ -54,6 +55,9 @@ class LedgerService:
         self.db = db
         self.clock = clock
         self.catalogue = catalogue or load_catalogue()
+        self._waiting: list[tuple[Event, asyncio.Future[EventResult]]] = []
+        self._waiting_loop: asyncio.AbstractEventLoop | None = None
+        self._batches: set[asyncio.Future[list[EventResult]]] = set()
 
     def now_us(self) -> int:
         """The present, in ledger microseconds."""
@@ -97,8 +101,29 @@ class LedgerService:
     # --- writes -------------------------------------------------------------------------
 
     async def apply(self, event: Event) -> EventResult:
-        """Apply one validated event in its own transaction."""
-        return (await self.apply_many([event]))[0]
+        """Apply one validated event, as if alone.
+
+        Events that callers hand in during the same turn of the event loop are applied
+        together, in the order they came, as one batch (`apply_many`): each ends exactly
+        as it would have alone, and a busy ledger pays one transaction for many of them.
+        """
+        loop = asyncio.get_running_loop()
+        if self._waiting and loop is not self._waiting_loop:  # another loop: on its own
+            return (await self.apply_many([event]))[0]
+        future: asyncio.Future[EventResult] = loop.create_future()
+        if not self._waiting:
+            self._waiting_loop = loop
+            loop.call_soon(self._apply_waiting)
+        self._waiting.append((event, future))
+        return await future
+
+    def _apply_waiting(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        batch = self.apply_many([event for event, _ in waiting])
+        task = asyncio.ensure_future(batch)
+        task.add_done_callback(lambda done: _settle(waiting, done))
+        self._batches.add(task)  # the loop keeps only a weak reference to a task
+        task.add_done_callback(self._batches.discard)
 
     async def apply_many(self, events: Sequence[Event]) -> list[EventResult]:
         """Apply events in order in one transaction; each ends as if applied alone.
@@ -230,6 +255,19 @@ class LedgerService:
         return await self.db.read(
             lambda tx: records.failed_generations(tx, account_id, since_us, limit)
         )
+
+
+def _settle(waiting: list[tuple[Event, asyncio.Future[EventResult]]], done: asyncio.Future) -> None:
+    """Hand each caller of `apply` its own result (or the batch's failure)."""
+    error = done.exception() if not done.cancelled() else asyncio.CancelledError()
+    results = done.result() if error is None else [None] * len(waiting)
+    for (_, future), result in zip(waiting, results, strict=True):
+        if future.cancelled():
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
 
 
 def _find(tx: Tx, who: str, by_user: bool = False) -> AccountState | None:

@@ -171,3 +171,45 @@ def test_batches_end_as_events_one_by_one_on_sqlite_and_postgresql(
     assert on_postgres["results"] == batched["results"]
     assert on_postgres["tables"] == batched["tables"]
     assert on_postgres["seen"] == batched["seen"]
+
+
+async def test_events_handed_in_together_end_as_if_applied_alone_in_turn(any_url, clock):
+    """Callers of `apply` in the same moment share a batch; each gets its own result."""
+    service = LedgerService(open_database(any_url), clock, CAT)
+    at = clock.now().isoformat()
+
+    def body(event_id: str, gid: str, cost: int) -> Event:
+        return _parsed(
+            [
+                {
+                    "id": event_id,
+                    "type": "generation.charged",
+                    "at": at,
+                    "account_id": "a",
+                    "generation_id": gid,
+                    "source": "web",
+                    "cost": cost,
+                }
+            ]
+        )[0]
+
+    try:
+        opened = {"id": "open", "type": "account.created", "at": at, "account_id": "a"}
+        assert (await service.apply(_parsed([opened | {"plan": "free"}])[0])).outcome == "applied"
+        results = await asyncio.gather(
+            service.apply(body("e1", "g1", 100)),
+            service.apply(body("e1", "g1", 100)),
+            service.apply(body("e2", "g1", 10)),
+            service.apply(body("e3", "g3", 100)),
+            service.apply(body("e4", "g4", 50)),
+        )
+        assert [(r.outcome, r.reason) for r in results] == [
+            ("applied", None),
+            ("skipped", None),
+            ("rejected", "generation_id 'g1' was already charged"),
+            ("refused", "not enough tokens to cover 100"),
+            ("applied", None),
+        ]
+        assert (await service.balance("a")).daily == 0
+    finally:
+        await service.close()
