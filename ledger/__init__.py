@@ -15,6 +15,8 @@ Where things live:
     ingest.py                 a stream of lines: validate, apply in batches, report
     balance.py                what a balance read shows, previews of the next resets
     refunds.py                refund eligibility (the one rule) and its results
+    why.py, usage.py          why a balance moved (causes); use per day, by model, forecast
+    insight.py                the units of work that read what why and usage need
     linking.py                one-time link codes
     tickets.py                ticket states, actions, categories and records
     operations.py             units of work over a transaction, one per operation
@@ -33,6 +35,7 @@ from ledger.cycles import DAY_US, from_us, next_midnight, to_us
 from ledger.errors import CatalogueError, Conflict, DatabaseUnavailable, LedgerError, PricingError
 from ledger.events import MAX_LINE_BYTES, Event, Invalid, parse_event, parse_line
 from ledger.ingest import IngestReport, LineResult, ingest_lines, ingest_parsed, split_lines
+from ledger.insight import MAX_USAGE_DAYS, MAX_WHY_HOURS
 from ledger.linking import LINK_CODE_TTL_US, LinkOutcome, LinkResult
 from ledger.operations import AdjustResult, EventResult
 from ledger.plans import FREE, Catalogue, Plan, load_catalogue
@@ -52,25 +55,36 @@ from ledger.tickets import (
     TicketState,
 )
 from ledger.unit_of_work import TicketBook, UnitOfWork
+from ledger.usage import FORECAST_DAYS, DayUse, Forecast, ModelUse, UsageReport
+from ledger.why import Cause, Change, ChangeCause, Charged, WhyReport
 
 __all__ = [
     "DAY_US",
     "DEFAULT_DATABASE_URL",
+    "FORECAST_DAYS",
     "FREE",
     "LINK_CODE_TTL_US",
     "MAX_LINE_BYTES",
+    "MAX_USAGE_DAYS",
+    "MAX_WHY_HOURS",
     "AccountState",
     "AdjustResult",
     "Balance",
     "Catalogue",
     "CatalogueError",
+    "Cause",
+    "Change",
+    "ChangeCause",
+    "Charged",
     "Clock",
     "Conflict",
     "DailyPreview",
     "DatabaseUnavailable",
+    "DayUse",
     "Event",
     "EventResult",
     "FixedClock",
+    "Forecast",
     "Generation",
     "HistoryRow",
     "IngestReport",
@@ -81,6 +95,7 @@ __all__ = [
     "LineResult",
     "LinkOutcome",
     "LinkResult",
+    "ModelUse",
     "Plan",
     "PricedModel",
     "PricingError",
@@ -101,6 +116,8 @@ __all__ = [
     "TicketLogEntry",
     "TicketState",
     "UnitOfWork",
+    "UsageReport",
+    "WhyReport",
     "from_us",
     "ingest_lines",
     "ingest_parsed",

@@ -15,6 +15,7 @@ from ledger.clock import Clock
 from ledger.cycles import to_us
 from ledger.errors import Conflict
 from ledger.events import Event
+from ledger.insight import MAX_USAGE_DAYS, MAX_WHY_HOURS, usage_op, why_op
 from ledger.linking import LinkResult, new_link_code, normalise_code
 from ledger.operations import (
     AdjustResult,
@@ -32,6 +33,8 @@ from ledger.state import AccountState, Generation, HistoryRow
 from ledger.store import records
 from ledger.store.database import Database, Tx
 from ledger.unit_of_work import UnitOfWork
+from ledger.usage import UsageReport
+from ledger.why import WhyReport
 
 log = logging.getLogger(__name__)
 
@@ -204,6 +207,38 @@ class LedgerService:
         def op(tx: Tx) -> list[HistoryRow] | None:
             state = _find(tx, who, by_user)
             return None if state is None else history_op(tx, state, limit, now, catalogue)
+
+        return await self.db.read(op)
+
+    async def why(self, who: str, hours: int = 24, *, by_user: bool = False) -> WhyReport | None:
+        """How the balance got from `hours` ago (1 to 2,160) to now; None if no such account.
+
+        Raises:
+            ValueError: `hours` is out of range.
+        """
+        if not 1 <= hours <= MAX_WHY_HOURS:
+            raise ValueError(f"hours must be between 1 and {MAX_WHY_HOURS:,}")
+        now, catalogue = self.now_us(), self.catalogue
+
+        def op(tx: Tx) -> WhyReport | None:
+            state = _find(tx, who, by_user)
+            return None if state is None else why_op(tx, state, hours, now, catalogue)
+
+        return await self.db.read(op)
+
+    async def usage(self, who: str, days: int = 30, *, by_user: bool = False) -> UsageReport | None:
+        """Use per day over the last `days` (1 to 90), by model, and the forecast.
+
+        Raises:
+            ValueError: `days` is out of range.
+        """
+        if not 1 <= days <= MAX_USAGE_DAYS:
+            raise ValueError(f"days must be between 1 and {MAX_USAGE_DAYS}")
+        now, catalogue = self.now_us(), self.catalogue
+
+        def op(tx: Tx) -> UsageReport | None:
+            state = _find(tx, who, by_user)
+            return None if state is None else usage_op(tx, state, days, now, catalogue)
 
         return await self.db.read(op)
 

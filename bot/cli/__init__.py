@@ -13,7 +13,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.cli import bot_verbs, ledger_verbs, ticket_verbs
+from bot.cli import bot_verbs, insight_verbs, ledger_verbs, ticket_verbs
 from bot.cli.errors import CliError, friendly
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     bot_verbs.register(verbs)
     ledger_verbs.register(verbs)
+    insight_verbs.register(verbs)
     ticket_verbs.register(verbs)
     return parser
 

@@ -104,6 +104,14 @@ SQL: dict[str, str] = {
     "link_code": "SELECT account_id, expires_us, used_us FROM link_codes WHERE code = :code",
     "link_user": "UPDATE accounts SET discord_user_id = :user WHERE account_id = :id",
     "ping": "SELECT 1",
+    "journal_since": "SELECT due_us, kind, bucket, amount, balance_after, reference, note"
+    " FROM journal WHERE account_id = :id AND due_us > :since ORDER BY id",
+    "bucket_at": "SELECT balance_after FROM journal WHERE account_id = :id"
+    " AND bucket = :bucket AND due_us <= :at ORDER BY id DESC LIMIT 1",
+    "generations_since": "SELECT generation_id, charged_us, daily, monthly, rollover, api,"
+    " relaxed, outcome, settings, EXISTS (SELECT 1 FROM refunds r"
+    " WHERE r.generation_id = g.generation_id) AS refunded FROM generations g"
+    " WHERE account_id = :id AND charged_us >= :since ORDER BY charged_us",
     "link_code_use": "UPDATE link_codes SET used_us = :now WHERE code = :code AND used_us IS NULL",
 }
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from ledger.state import AccountState, Entry, Generation, HistoryRow
 from ledger.store.database import Shape, Tx
@@ -13,14 +13,17 @@ __all__ = [
     "account_and_charged_before",
     "account_for_user",
     "append",
+    "bucket_at",
     "failed_generations",
     "find_account",
     "finish_generation",
     "generation",
+    "generations_since",
     "insert_account",
     "insert_generation",
     "insert_refund",
     "journal_latest",
+    "journal_since",
     "link_code",
     "lock_accounts",
     "ping",
@@ -37,6 +40,38 @@ ACCOUNT_AND_FLAG = Shape(
 )
 GENERATION = Shape(
     (*GENERATION_COLUMNS, "refunded"), lambda v: Generation._make((*v[:-1], bool(v[-1])))
+)
+
+
+class ChargedGeneration(NamedTuple):
+    """A generation as usage and `why` read it."""
+
+    generation_id: str
+    charged_us: int
+    tokens: int
+    api: int
+    relaxed: int
+    refused: bool
+    refunded: bool
+    settings: str | None
+
+
+CHARGED = Shape(
+    (
+        "generation_id",
+        "charged_us",
+        "daily",
+        "monthly",
+        "rollover",
+        "api",
+        "relaxed",
+        "outcome",
+        "refunded",
+        "settings",
+    ),
+    lambda v: ChargedGeneration(
+        v[0], v[1], v[2] + v[3] + v[4], v[5], v[6], v[7] == "refused", bool(v[8]), v[9]
+    ),
 )
 HISTORY = Shape(
     ("due_us", "kind", "bucket", "amount", "balance_after", "reference", "note"),
@@ -136,6 +171,22 @@ def append(tx: Tx, account_id: str, entries: Sequence[Entry], recorded_us: int) 
 def journal_latest(tx: Tx, account_id: str, limit: int) -> list[HistoryRow]:
     """The latest journal rows of an account, newest first."""
     return tx.fetch_all("journal_latest", {"id": account_id, "limit": limit}, HISTORY)
+
+
+def journal_since(tx: Tx, account_id: str, since_us: int) -> list[HistoryRow]:
+    """The journal rows of an account due after an instant, in the order written."""
+    return tx.fetch_all("journal_since", {"id": account_id, "since": since_us}, HISTORY)
+
+
+def bucket_at(tx: Tx, account_id: str, bucket: str, at_us: int) -> int:
+    """A bucket as its journal left it at an instant (0 before any row)."""
+    row = tx.one("bucket_at", {"id": account_id, "bucket": bucket, "at": at_us})
+    return 0 if row is None or row[0] is None else int(row[0])
+
+
+def generations_since(tx: Tx, account_id: str, since_us: int) -> list[ChargedGeneration]:
+    """An account's generations charged since an instant, oldest first."""
+    return tx.fetch_all("generations_since", {"id": account_id, "since": since_us}, CHARGED)
 
 
 def generation(tx: Tx, generation_id: str) -> Generation | None:
