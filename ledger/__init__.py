@@ -21,6 +21,7 @@ Where things live:
     tickets.py                ticket states, actions, categories and records
     operations.py             units of work over a transaction, one per operation
     unit_of_work.py           the typed unit of work other packages run in one transaction
+    outbox.py, deliveries.py  what to tell people, decided in the transaction; its delivery
     service.py                LedgerService: one awaitable call, one transaction
     pricing.py, pricing.toml  what a generation costs (for /cost)
     errors.py                 the exception tree
@@ -32,12 +33,14 @@ from __future__ import annotations
 from ledger.balance import Balance, DailyPreview, RenewalPreview
 from ledger.clock import Clock, FixedClock, SystemClock
 from ledger.cycles import DAY_US, from_us, next_midnight, to_us
+from ledger.deliveries import Deliveries
 from ledger.errors import CatalogueError, Conflict, DatabaseUnavailable, LedgerError, PricingError
 from ledger.events import MAX_LINE_BYTES, Event, Invalid, parse_event, parse_line
 from ledger.ingest import IngestReport, LineResult, ingest_lines, ingest_parsed, split_lines
 from ledger.insight import MAX_USAGE_DAYS, MAX_WHY_HOURS
 from ledger.linking import LINK_CODE_TTL_US, LinkOutcome, LinkResult
 from ledger.operations import AdjustResult, EventResult
+from ledger.outbox import OutboxItem, OutboxKind, OutboxOutcome
 from ledger.plans import FREE, Catalogue, Plan, load_catalogue
 from ledger.pricing import Limits, PricedModel, PricingTable, Quote, QuoteLine, Refusal
 from ledger.pricing_file import load_default_pricing, load_pricing
@@ -54,7 +57,7 @@ from ledger.tickets import (
     TicketLogEntry,
     TicketState,
 )
-from ledger.unit_of_work import TicketBook, UnitOfWork
+from ledger.unit_of_work import OutboxBook, TicketBook, UnitOfWork
 from ledger.usage import FORECAST_DAYS, DayUse, Forecast, ModelUse, UsageReport
 from ledger.why import Cause, Change, ChangeCause, Charged, WhyReport
 
@@ -81,6 +84,7 @@ __all__ = [
     "DailyPreview",
     "DatabaseUnavailable",
     "DayUse",
+    "Deliveries",
     "Event",
     "EventResult",
     "FixedClock",
@@ -96,6 +100,10 @@ __all__ = [
     "LinkOutcome",
     "LinkResult",
     "ModelUse",
+    "OutboxBook",
+    "OutboxItem",
+    "OutboxKind",
+    "OutboxOutcome",
     "Plan",
     "PricedModel",
     "PricingError",

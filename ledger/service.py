@@ -13,6 +13,7 @@ from typing import TypeVar
 from ledger.balance import Balance, balance_of
 from ledger.clock import Clock
 from ledger.cycles import to_us
+from ledger.deliveries import Deliveries
 from ledger.errors import Conflict
 from ledger.events import Event
 from ledger.insight import MAX_USAGE_DAYS, MAX_WHY_HOURS, usage_op, why_op
@@ -56,6 +57,8 @@ class LedgerService:
         self.db = db
         self.clock = clock
         self.catalogue = catalogue or load_catalogue()
+        self.deliveries = Deliveries(db, self.now_us)
+        """The outbox, for the processes that deliver it."""
 
     def now_us(self) -> int:
         """The present, in ledger microseconds."""

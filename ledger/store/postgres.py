@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from ledger.store.database import Database, Tx, compile_sql
+from ledger.store.outbox_queries import OUTBOX_OVERRIDES
 from ledger.store.queries import POSTGRES_OVERRIDES
 from ledger.store.ticket_queries import TICKET_OVERRIDES
 from ledger.store.urls import async_url
@@ -36,7 +37,8 @@ class PostgresDatabase(Database):
         self.engine = create_async_engine(
             async_url(url), pool_size=size, max_overflow=size, pool_pre_ping=True
         )
-        self._sql = compile_sql("numeric_dollar", {**POSTGRES_OVERRIDES, **TICKET_OVERRIDES})
+        overrides = {**POSTGRES_OVERRIDES, **TICKET_OVERRIDES, **OUTBOX_OVERRIDES}
+        self._sql = compile_sql("numeric_dollar", overrides)
         self._conflict = self.engine.dialect.dbapi.IntegrityError
 
     def _in_transaction(self, sync: Connection, op: Callable[[Tx], T], commit: bool) -> T:
