@@ -245,6 +245,10 @@ class TicketDesk:
         )
         return {t.generation_id for t in found if t.generation_id}
 
+    async def open_count(self) -> int:
+        """How many tickets are open or claimed (for the `tokendesk_tickets_open` gauge)."""
+        return await self.db.read(store.count_open)
+
     async def queue(
         self, state: str | None = None, category: str | None = None, limit: int = 25
     ) -> list[Ticket]:

@@ -8,7 +8,7 @@ from typing import Any
 from diagnostics.tickets import Ticket
 from ledger.store.database import Tx
 
-__all__ = ["insert", "load", "log_action", "save", "select"]
+__all__ = ["count_open", "insert", "load", "log_action", "save", "select"]
 
 COLUMNS = (
     "id, kind, category, state, user_id, account_id, generation_id, tokens, details, answers,"
@@ -39,6 +39,12 @@ def select(
     """Tickets matching a WHERE clause written by this package (never by users)."""
     rows = tx.all_sql(f"SELECT {COLUMNS} FROM tickets WHERE {where} ORDER BY {order}", params)
     return [_ticket(row) for row in rows]
+
+
+def count_open(tx: Tx) -> int:
+    """How many tickets are open or claimed."""
+    row = tx.one_sql("SELECT COUNT(*) FROM tickets WHERE state IN ('open', 'claimed')", {})
+    return int(row[0]) if row else 0
 
 
 def insert(tx: Tx, values: dict[str, Any]) -> int:

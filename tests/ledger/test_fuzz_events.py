@@ -29,11 +29,11 @@ from aiohttp import web
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.http.webhook import MAX_BODY_BYTES, make_app, sign
 from ledger.cycles import to_us
 from ledger.events import MAX_LINE_BYTES, TYPES, Event, Invalid, parse_event, parse_line
 from ledger.ingest import ingest_lines, ingest_parsed, parse_lines
 from ledger.plans import load_catalogue
-from ledger.webhook import MAX_BODY_BYTES, make_app, sign
 
 CAT = load_catalogue()
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)  # the `clock` fixture's instant

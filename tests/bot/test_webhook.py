@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from ledger.webhook import MAX_BODY_BYTES, make_app, sign
+from bot.http.webhook import MAX_BODY_BYTES, make_app, sign
 
 SECRET = "s3cret"
 
@@ -132,7 +132,9 @@ async def test_malformed_json_is_400_and_an_oversized_body_413(hook, ledger):
 async def test_healthz_reports_the_database(hook, ledger):
     async with aiohttp.ClientSession() as session:
         async with session.get(f"{hook}/healthz") as response:
-            assert response.status == 200 and (await response.json())["database"] == "ok"
+            assert response.status == 200 and (await response.json()) == {"status": "ok"}
         await ledger.db.close()
         async with session.get(f"{hook}/healthz") as response:
             assert response.status == 503
+            reasons = (await response.json())["reasons"]
+            assert reasons == ["database: the database is closed"]
