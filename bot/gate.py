@@ -100,6 +100,7 @@ class InteractionGate:
             self.metrics.interactions.labels(label(interaction), "dropped").inc()
             return
         started = time.perf_counter()
+        log.debug("interaction %s (%s): handling", interaction.id, label(interaction))
         self._in_flight += 1
         self._idle.clear()
         try:

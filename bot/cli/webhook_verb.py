@@ -13,6 +13,7 @@ from bot.http.webhook import make_app
 from bot.lifecycle import DRAIN_S, stop_on_signals
 from bot.metrics import Metrics
 from bot.settings import load_settings
+from diagnostics.desk import TicketDesk
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,10 @@ async def webhook(args: argparse.Namespace) -> int:
         async with open_ledger() as service:
             if stop.is_set():
                 return 0
+            metrics = Metrics()
+            metrics.watch(metrics.tickets_open, TicketDesk(service).open_count)
             server = HttpServer(
-                make_app(service, secret, metrics=Metrics()), shutdown_timeout=DRAIN_S
+                make_app(service, secret, metrics=metrics), shutdown_timeout=DRAIN_S
             )
             try:
                 port = await server.start(args.host, args.port)

@@ -43,13 +43,18 @@ class _AccessLine(AbstractAccessLogger):
 
 
 class _ServerLog(logging.LoggerAdapter):
-    """aiohttp's server logger: a client's malformed request is a debug line, not a trace."""
+    """aiohttp's server logger: a client's malformed request is a debug line, not a trace.
 
-    def exception(self, msg: object, *args: Any, exc_info: Any = True, **kwargs: Any) -> None:
-        if isinstance(exc_info, HttpProcessingError):
-            self.logger.debug("malformed request: %s", str(exc_info).replace("\n", " "))
+    Its access line (status 400) is the line an operator sees at INFO.
+    """
+
+    def log(self, level: int, msg: object, *args: Any, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info")
+        if isinstance(exc, HttpProcessingError):
+            what = str(exc.message).splitlines()[0] if exc.message else ""
+            self.logger.debug("malformed request: %s (%s)", type(exc).__name__, what)
             return
-        self.logger.error(msg, *args, exc_info=exc_info, **kwargs)
+        super().log(level, msg, *args, **kwargs)
 
 
 class _Connection(web.RequestHandler):
@@ -108,6 +113,7 @@ async def _request_deadline(request: web.Request, handler: Handler) -> web.Strea
     connection = request.protocol
     if isinstance(connection, _Connection):
         connection.request_started()
+    log.debug("%s %s: handling", request.method, request.path)
     try:
         return await handler(request)
     finally:

@@ -53,7 +53,10 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 
 def _problem(status: int, reason: str, **headers: str) -> web.Response:
-    return web.json_response({"error": reason}, status=status, headers=headers or None)
+    """A refusal; the connection closes after it (any unread body is never read)."""
+    response = web.json_response({"error": reason}, status=status, headers=headers or None)
+    response.force_close()
+    return response
 
 
 def _refuse_head(request: web.Request, now: float) -> web.Response | None:
