@@ -148,8 +148,8 @@ SETTINGS: tuple[Setting, ...] = (
         "TOKENDESK_DATABASE_URL",
         "database_url",
         DEFAULT_URL,
-        "sqlite:///FILE, or postgresql://user:password@host/db (postgres:// and"
-        " postgresql+asyncpg:// too; ?sslmode=require is honoured).",
+        "sqlite:///FILE or postgresql://user:password@host/db (also postgres://,"
+        " postgresql+asyncpg://; ?sslmode=... honoured).",
         _database_url,
     ),
     Setting("TOKENDESK_GUILD_ID", "guild_id", "", "The support server's id.", _snowflake),
@@ -239,21 +239,21 @@ SETTINGS: tuple[Setting, ...] = (
         "TOKENDESK_SLA_HOURS",
         "sla_hours",
         "24",
-        "Hours a ticket may wait for a first answer.",
+        "Hours a ticket may wait for its first staff response before it is overdue.",
         _count(1),
     ),
     Setting(
         "TOKENDESK_AUTO_CLOSE_DAYS",
         "auto_close_days",
         "7",
-        "Days after which a quiet ticket closes by itself.",
+        "Days a ticket waiting on the user stays open without an answer.",
         _count(1),
     ),
     Setting(
         "TOKENDESK_INCIDENT_THRESHOLD",
         "incident_threshold",
         "20",
-        "Failed generations of one model within an hour that suggest an incident.",
+        "Failures of one model within 15 minutes that raise an incident alert.",
         _count(1),
     ),
 )
