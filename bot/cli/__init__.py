@@ -70,6 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if level == "INFO" and not getattr(args, "serves", False):
         level = "WARNING"  # a one-shot verb's output is its answer, not progress chatter
     configure_logging(level, settings.log_format, settings.secrets())
+    log.debug("tokendesk %s, %r", tokendesk_version(), settings)
     warn_unknown(settings.unknown)
     try:
         return asyncio.run(args.handler(args))
