@@ -197,3 +197,31 @@ async def test_sigterm_finishes_the_request_in_flight_then_exits_0(hook, sqlite_
     assert await running.exit_code(within=10) == 0
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT COUNT(*) FROM accounts").fetchone()[0] == 1
+
+
+@pytest.mark.postgres
+async def test_healthz_is_503_with_the_reason_when_the_database_goes_away(tmp_path):
+    import uuid
+
+    from tests.conftest import PG_URL, _pg_admin
+
+    name = f"tokendesk_health_{uuid.uuid4().hex[:10]}"
+    await _pg_admin(f'CREATE DATABASE "{name}"')
+    url = PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    env = clean_env(TOKENDESK_DATABASE_URL=url, TOKENDESK_WEBHOOK_SECRET=SECRET)
+    running = await spawn("webhook", "--port", "0", env=env, log=tmp_path / "webhook.log")
+    try:
+        line = await asyncio.wait_for(running.process.stdout.readline(), 60)
+        base = line.decode().split()[-1].removesuffix("/v1/events")
+        assert (await get(f"{base}/healthz"))[0] == 200
+        await _pg_admin(f'DROP DATABASE "{name}" WITH (FORCE)')
+        status, text = await get(f"{base}/healthz")
+        assert status == 503
+        (reason,) = json.loads(text)["reasons"]
+        assert reason.startswith("database: ") and name in reason
+        await running.logged(r"WARNING bot\.http\.health: health check failed: database: ")
+        running.signal(signal.SIGTERM)
+        assert await running.exit_code(within=10) == 0
+    finally:
+        await running.stop()
+        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
