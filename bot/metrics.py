@@ -85,5 +85,6 @@ class Metrics:
             try:
                 gauge.set(await asyncio.wait_for(source(), SOURCE_TIMEOUT_S))
             except Exception as exc:  # a scrape must not fail because one gauge did
-                log.warning("metrics: %s not refreshed: %s", gauge._name, exc or type(exc).__name__)
+                name = gauge.describe()[0].name
+                log.warning("metrics: %s not refreshed: %s", name, exc or type(exc).__name__)
         return generate_latest(self.registry)

@@ -1,8 +1,10 @@
 """The `tokendesk` command line (SPEC section 3).
 
 Each verb lives in its own module; this one parses arguments, reads the settings once
-(a malformed one stops here, in one line naming it), sets up logging from them, warns
-about `TOKENDESK_` names that are not settings, and turns the failures a person can
+(a malformed one stops here, in one line naming it), sets up logging from them (the
+verbs that serve log at `TOKENDESK_LOG_LEVEL`; one-shot verbs and the sandbox show
+warnings and errors only, unless it is `DEBUG`), warns about `TOKENDESK_` names that
+are not settings, and turns the failures a person can
 fix (an unreachable database, an unknown account) into one line on stderr and a
 non-zero exit, never a traceback. Nothing here imports discord.py: only the verbs
 that talk to Discord load it.

@@ -138,8 +138,6 @@ async def sandbox(args: argparse.Namespace) -> int:
     from bot.sandbox.terminal import Terminal
 
     logging.getLogger("discord").setLevel(logging.ERROR)  # no voice-support warnings
-    root = logging.getLogger()
-    root.setLevel(max(root.level, logging.WARNING))  # the terminal is for the conversation
     folder = Path(tempfile.mkdtemp(prefix="tokendesk-sandbox-"))
     async with Emulator() as emu:
         guild = emu.add_guild("tokendesk sandbox")

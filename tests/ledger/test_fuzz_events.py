@@ -800,9 +800,9 @@ class Requests:
         elif choice == 2:
             headers = {"X-Tokendesk-Timestamp": str(now)}
         elif choice == 3:
-            headers = signed(body, stamp=str(now - 301))
+            headers = signed(body, stamp=str(now - 302))  # 302: not 300 across a second's tick
         elif choice == 4:
-            headers = signed(body, stamp=str(now + 301))
+            headers = signed(body, stamp=str(now + 302))
         elif choice == 5:
             headers = signed(body, stamp=rng.choice(["abc", "-5", "1e9", "", " 1", "9" * 13]))
         elif choice == 6:
