@@ -10,7 +10,7 @@ from discord import app_commands
 
 from bot.embeds.common import BAD
 from bot.respond import MENTIONS_NONE
-from ledger.store.database import DatabaseUnavailable
+from ledger import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ import discord
 from bot.embeds.tickets import decision_notice, ticket_embed
 from bot.respond import MENTIONS_NONE
 from diagnostics.desk import TicketDesk
-from diagnostics.tickets import Ticket
+from ledger import Ticket
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from bot.embeds.common import safe
 from bot.words import tokens
 from diagnostics.tickets import Refused
+from ledger import LinkResult
 from ledger.pricing import PricingTable, Refusal
-from ledger.service import LinkResult
 
 __all__ = ["link_text", "refusal_text", "refused_text"]
 
@@ -53,7 +53,6 @@ def refusal_text(refusal: Refusal, table: PricingTable) -> str:
 _REFUSED = {
     "not_linked": "Link your account first with `/link`, so I can see your generations.",
     "unknown": "I can't find a generation with that id on the platform.",
-    "not_yours": "That generation is not on your account.",
     "not_failed": "That generation did not fail, so there is nothing to refund.",
     "nothing_deducted": (
         "That generation took no tokens (it ran in relaxed mode or was refused), "

@@ -6,8 +6,8 @@ module, never in `ledger/` or `diagnostics/`.
 
 from __future__ import annotations
 
+from ledger import HistoryRow
 from ledger.plans import Catalogue
-from ledger.service import HistoryRow
 
 __all__ = ["describe_row", "plan_name", "tokens"]
 
@@ -47,6 +47,9 @@ def describe_row(row: HistoryRow) -> str:
         return f"generation {ref} ran relaxed: {tokens(-amount)} tokens not charged"
     if kind == "refused":
         return f"generation {ref} was refused: not enough to cover it, nothing charged"
+    if kind == "failed":
+        why = f": {row.note}" if row.note else ""
+        return f"generation {ref} failed{why}"
     if kind == "refund":
         return f"refunded {tokens(amount)} {_unit(bucket)} to {where} ({ref})"
     if kind == "daily_reset":

@@ -10,30 +10,38 @@ from __future__ import annotations
 import logging
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
 
-from diagnostics import ticket_store as store
 from diagnostics.tickets import (
-    CATEGORIES,
-    TERMINAL,
+    DECISIONS,
+    Problem,
     Refused,
-    Ticket,
     TicketPolicy,
-    refund_problem,
+    refund_ticket_problem,
     transition,
 )
-from ledger.operations import Refunded, RefundRefusal, refund_op
-from ledger.service import LedgerService, is_integrity_error
-from ledger.store import records
-from ledger.store.database import Database, Tx
+from ledger import (
+    DAY_US,
+    Conflict,
+    LedgerService,
+    Refunded,
+    RefundRefusal,
+    Ticket,
+    TicketAction,
+    TicketCategory,
+    TicketKind,
+    TicketLogEntry,
+    TicketState,
+    UnitOfWork,
+)
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Decided", "Opened", "Stats", "TicketDesk"]
+__all__ = ["SYSTEM", "Decided", "Opened", "Stats", "TicketDesk"]
 
 SYSTEM = "system"
 MAX_TEXT = 1_000
+MAX_PAGE = 100
 
 
 @dataclass(frozen=True)
@@ -49,7 +57,7 @@ class Decided:
     """A ticket after an action; `refund` is set when an approval paid one."""
 
     ticket: Ticket
-    action: str
+    action: TicketAction
     refund: Refunded | None = None
 
 
@@ -58,27 +66,45 @@ class Stats:
     """Ticket figures over a window of days."""
 
     days: int
-    by_category: dict[str, int]
-    by_state: dict[str, int]
+    by_category: dict[TicketCategory, int]
+    by_state: dict[TicketState, int]
     refunded_tokens: int
     median_first_response_us: int | None
     median_resolution_us: int | None
 
 
-def _open_for_user(tx: Tx, user_id: str) -> int:
-    row = tx.one_sql(
-        "SELECT COUNT(*) FROM tickets WHERE user_id = :u AND state IN ('open', 'claimed')",
-        {"u": user_id},
+def _new_ticket(
+    kind: TicketKind,
+    category: TicketCategory,
+    user_id: str,
+    account_id: str | None,
+    now: int,
+    details: str | None,
+    answers: Sequence[tuple[str, str]],
+    generation_id: str | None = None,
+    tokens: int = 0,
+) -> Ticket:
+    return Ticket(
+        id=0,
+        kind=kind,
+        category=category,
+        state=TicketState.OPEN,
+        user_id=user_id,
+        account_id=account_id,
+        generation_id=generation_id,
+        tokens=tokens,
+        details=_text(details),
+        answers=tuple((str(q), str(a)) for q, a in answers),
+        created_us=now,
+        updated_us=now,
+        claimed_by=None,
+        first_response_us=None,
+        resolved_us=None,
+        decided_by=None,
+        decision_reason=None,
+        refunded=0,
+        notice_pending=False,
     )
-    return int(row[0]) if row else 0
-
-
-def _open_ticket_for(tx: Tx, generation_id: str) -> int | None:
-    row = tx.one_sql(
-        "SELECT id FROM tickets WHERE generation_id = :g AND state IN ('open', 'claimed')",
-        {"g": generation_id},
-    )
-    return None if row is None else int(row[0])
 
 
 class TicketDesk:
@@ -87,11 +113,6 @@ class TicketDesk:
     def __init__(self, ledger: LedgerService, policy: TicketPolicy | None = None) -> None:
         self.ledger = ledger
         self.policy = policy or TicketPolicy()
-
-    @property
-    def db(self) -> Database:
-        """The ledger's database: tickets live beside the journal, in the same transactions."""
-        return self.ledger.db
 
     # --- opening ------------------------------------------------------------------------
 
@@ -102,175 +123,169 @@ class TicketDesk:
         details: str | None = None,
         answers: Sequence[tuple[str, str]] = (),
     ) -> Opened | Refused:
-        """Open a refund ticket for a failed, charged generation of the user's own account."""
-        now, policy, ledger = self.ledger.now_us(), self.policy, self.ledger
+        """Open a refund ticket for a failed, charged generation of the user's own account.
 
-        def op(tx: Tx) -> Opened | Refused:
-            account = records.account_for_user(tx, user_id)
+        Raises:
+            DatabaseUnavailable: the database cannot be reached.
+        """
+        policy = self.policy
+
+        def work(uow: UnitOfWork) -> Opened | Refused:
+            account = uow.account_for_user(user_id)
             account_id = account.account_id if account else None
-            if account_id is not None and _open_for_user(tx, user_id) >= policy.max_open_per_user:
-                return Refused("too_many_open")
-            gen = records.generation(tx, generation_id)
-            open_id = _open_ticket_for(tx, generation_id) if gen else None
-            problem = refund_problem(gen, account_id, open_id, now, policy)
-            if problem is not None or gen is None:
-                return problem or Refused("unknown")
-            ticket_id = store.insert(
-                tx,
-                {
-                    "kind": "refund",
-                    "category": "refund",
-                    "state": "open",
-                    "user_id": user_id,
-                    "account_id": account_id,
-                    "generation_id": generation_id,
-                    "tokens": gen.deducted,
-                    "details": _text(details),
-                    "answers": [list(pair) for pair in answers],
-                    "created_us": now,
-                    "updated_us": now,
-                },
+            tickets = uow.tickets
+            if account_id is not None and tickets.count_open_for_user(user_id) >= (
+                policy.max_open_per_user
+            ):
+                return Refused(Problem.TOO_MANY_OPEN)
+            gen = uow.generation(generation_id)
+            open_id = tickets.open_for_generation(generation_id) if gen else None
+            problem = refund_ticket_problem(gen, account_id, open_id, uow.now_us, policy)
+            if problem is not None:
+                return problem
+            assert gen is not None
+            new = _new_ticket(
+                TicketKind.REFUND,
+                TicketCategory.REFUND,
+                user_id,
+                account_id,
+                uow.now_us,
+                details,
+                answers,
+                generation_id,
+                gen.deducted,
             )
-            store.log_action(tx, ticket_id, now, f"user:{user_id}", "open", None, "open")
+            ticket_id = tickets.insert(new)
+            _log(uow, ticket_id, f"user:{user_id}", TicketAction.OPEN, None, TicketState.OPEN)
             auto = None
             if 0 < gen.deducted <= policy.auto_approve_up_to:
-                decided = _decide(
-                    tx, ticket_id, "approve", SYSTEM, "auto-approved by policy", now, ledger
+                decided = decide_in(
+                    uow, ticket_id, TicketAction.APPROVE, SYSTEM, "auto-approved by policy"
                 )
                 auto = decided.refund if isinstance(decided, Decided) else None
-            ticket = store.load(tx, ticket_id)
-            assert ticket is not None
-            return Opened(ticket, auto)
+            return Opened(_reload(uow, ticket_id), auto)
 
         try:
-            return await self.db.write(op)
-        except Exception as exc:
-            if not is_integrity_error(exc):
-                raise
-            return Refused("ticket_open")
+            return await self.ledger.write(work)
+        except Conflict:  # another writer opened one for this generation at the same moment
+            return Refused(Problem.TICKET_OPEN)
 
     async def open_complaint(
         self,
         user_id: str,
-        category: str,
+        category: TicketCategory | str,
         details: str | None = None,
         answers: Sequence[tuple[str, str]] = (),
     ) -> Opened | Refused:
-        """Open a general ticket (missing tokens, not refreshing, billing, other)."""
-        if category not in CATEGORIES:
-            return Refused("unknown_category")
-        now, policy = self.ledger.now_us(), self.policy
+        """Open a general ticket (missing tokens, not refreshing, billing, other).
 
-        def op(tx: Tx) -> Opened | Refused:
-            if _open_for_user(tx, user_id) >= policy.max_open_per_user:
-                return Refused("too_many_open")
-            account = records.account_for_user(tx, user_id)
-            ticket_id = store.insert(
-                tx,
-                {
-                    "kind": "complaint",
-                    "category": category,
-                    "state": "open",
-                    "user_id": user_id,
-                    "account_id": account.account_id if account else None,
-                    "details": _text(details),
-                    "answers": [list(pair) for pair in answers],
-                    "created_us": now,
-                    "updated_us": now,
-                },
+        Raises:
+            DatabaseUnavailable: the database cannot be reached.
+        """
+        try:
+            chosen = TicketCategory(category)
+        except ValueError:
+            return Refused(Problem.UNKNOWN_CATEGORY)
+        if chosen is TicketCategory.REFUND:
+            return Refused(Problem.UNKNOWN_CATEGORY)
+        policy = self.policy
+
+        def work(uow: UnitOfWork) -> Opened | Refused:
+            if uow.tickets.count_open_for_user(user_id) >= policy.max_open_per_user:
+                return Refused(Problem.TOO_MANY_OPEN)
+            account = uow.account_for_user(user_id)
+            new = _new_ticket(
+                TicketKind.COMPLAINT,
+                chosen,
+                user_id,
+                account.account_id if account else None,
+                uow.now_us,
+                details,
+                answers,
             )
-            store.log_action(tx, ticket_id, now, f"user:{user_id}", "open", None, "open")
-            ticket = store.load(tx, ticket_id)
-            assert ticket is not None
-            return Opened(ticket)
+            ticket_id = uow.tickets.insert(new)
+            _log(uow, ticket_id, f"user:{user_id}", TicketAction.OPEN, None, TicketState.OPEN)
+            return Opened(_reload(uow, ticket_id))
 
-        return await self.db.write(op)
+        return await self.ledger.write(work)
 
     # --- triage and decisions -----------------------------------------------------------
 
     async def act(
-        self, ticket_id: int, action: str, actor: str, text: str | None = None
+        self, ticket_id: int, action: TicketAction | str, actor: str, text: str | None = None
     ) -> Decided | Refused:
         """Claim, note, close, approve or deny a ticket, journalled with actor and time.
 
-        Approving refunds the generation in the same transaction.
+        The one path every decision takes, whoever asks (a command, a button, the
+        system). Approving refunds the generation in the same transaction.
+
+        Raises:
+            ValueError: `action` is not a ticket action.
+            DatabaseUnavailable: the database cannot be reached.
         """
-        now, ledger = self.ledger.now_us(), self.ledger
-        return await self.db.write(
-            lambda tx: _decide(tx, ticket_id, action, actor, text, now, ledger)
-        )
+        chosen = TicketAction(action)
+        return await self.ledger.write(lambda uow: decide_in(uow, ticket_id, chosen, actor, text))
 
     async def mark_told(self, ticket_id: int) -> None:
         """The user has been told of the decision (a DM went through)."""
-        await self.db.write(lambda tx: store.save(tx, ticket_id, {"notice_pending": False}))
+
+        def work(uow: UnitOfWork) -> None:
+            ticket = uow.tickets.load(ticket_id)
+            if ticket is not None and ticket.notice_pending:
+                uow.tickets.save(replace(ticket, notice_pending=False))
+
+        await self.ledger.write(work)
 
     async def take_notices(self, user_id: str) -> list[Ticket]:
         """Decided tickets the user has not been told about yet; they count as told now."""
-
-        def op(tx: Tx) -> list[Ticket]:
-            found = store.select(
-                tx, "user_id = :u AND notice_pending = :yes", {"u": user_id, "yes": True}
-            )
-            for ticket in found:
-                store.save(tx, ticket.id, {"notice_pending": False})
-            return found
-
-        return await self.db.write(op)
+        return await self.ledger.write(lambda uow: uow.tickets.take_notices(user_id))
 
     # --- reading ------------------------------------------------------------------------
 
     async def get(self, ticket_id: int) -> Ticket | None:
-        return await self.db.read(lambda tx: store.load(tx, ticket_id))
+        """One ticket, or None."""
+        return await self.ledger.read(lambda uow: uow.tickets.load(ticket_id))
 
-    async def log(self, ticket_id: int) -> list[tuple[Any, ...]]:
-        """The ticket's history: (at_us, actor, action, from_state, to_state, note)."""
-        return await self.db.read(lambda tx: store.log_of(tx, [ticket_id])[ticket_id])
+    async def log(self, ticket_id: int) -> list[TicketLogEntry]:
+        """The ticket's history, in order."""
+        return await self.ledger.read(lambda uow: uow.tickets.history(ticket_id))
 
-    async def of_user(self, user_id: str, limit: int = 10) -> list[Ticket]:
+    async def of_user(self, user_id: str, limit: int = 10, offset: int = 0) -> list[Ticket]:
         """A user's own tickets, newest first."""
-        return await self.db.read(
-            lambda tx: store.select(tx, "user_id = :u", {"u": user_id}, "created_us DESC, id DESC")[
-                :limit
-            ]
-        )
+        limit = max(1, min(limit, MAX_PAGE))
+        return await self.ledger.read(lambda uow: uow.tickets.of_user(user_id, limit, offset))
 
     async def open_refund_generations(self, user_id: str) -> set[str]:
         """Generation ids the user already has an open refund ticket for."""
-        found = await self.db.read(
-            lambda tx: store.select(
-                tx,
-                "user_id = :u AND state IN ('open', 'claimed') AND kind = 'refund'",
-                {"u": user_id},
-            )
-        )
-        return {t.generation_id for t in found if t.generation_id}
+        return await self.ledger.read(lambda uow: uow.tickets.open_refund_generations(user_id))
 
     async def open_count(self) -> int:
         """How many tickets are open or claimed (for the `tokendesk_tickets_open` gauge)."""
-        return await self.db.read(store.count_open)
+        # TODO(lead): a COUNT(*) statement in ledger/store/ticket_queries.py would spare
+        # decoding the open tickets; the queue is small, so this reads it whole for now.
+        return await self.ledger.read(lambda uow: len(uow.tickets.queue(None, None, 10**9)))
 
     async def queue(
-        self, state: str | None = None, category: str | None = None, limit: int = 25
+        self,
+        state: TicketState | str | None = None,
+        category: TicketCategory | str | None = None,
+        limit: int = 25,
+        offset: int = 0,
     ) -> list[Ticket]:
         """Tickets waiting for support (open and claimed by default), oldest first."""
-        clauses, params = [], {}
-        if state is None:
-            clauses.append("state IN ('open', 'claimed')")
-        else:
-            clauses.append("state = :state")
-            params["state"] = state
-        if category is not None:
-            clauses.append("category = :category")
-            params["category"] = category
-        where = " AND ".join(clauses)
-        return await self.db.read(lambda tx: store.select(tx, where, params)[:limit])
+        chosen_state = None if state is None else TicketState(state)
+        chosen_category = None if category is None else TicketCategory(category)
+        limit = max(1, min(limit, MAX_PAGE))
+        return await self.ledger.read(
+            lambda uow: uow.tickets.queue(chosen_state, chosen_category, limit, offset)
+        )
 
     async def stats(self, days: int) -> Stats:
         """Counts by category and state, refunded tokens and median times, over `days`."""
-        since = self.ledger.now_us() - days * 86_400_000_000
-        tickets = await self.db.read(lambda tx: store.select(tx, "created_us >= :s", {"s": since}))
-        by_category: dict[str, int] = {}
-        by_state: dict[str, int] = {}
+        since = self.ledger.now_us() - days * DAY_US
+        tickets = await self.ledger.read(lambda uow: uow.tickets.since(since))
+        by_category: dict[TicketCategory, int] = {}
+        by_state: dict[TicketState, int] = {}
         for t in tickets:
             by_category[t.category] = by_category.get(t.category, 0) + 1
             by_state[t.state] = by_state.get(t.state, 0) + 1
@@ -285,15 +300,16 @@ class TicketDesk:
             median_resolution_us=int(statistics.median(done)) if done else None,
         )
 
-    async def export(self, since_us: int | None = None) -> list[tuple[Ticket, list[tuple]]]:
+    async def export(self, since_us: int | None = None) -> list[tuple[Ticket, list]]:
         """Every ticket (created since `since_us`) with its history, oldest first."""
+        since = -(1 << 62) if since_us is None else since_us
 
-        def op(tx: Tx) -> list[tuple[Ticket, list[tuple]]]:
-            tickets = store.select(tx, "created_us >= :s", {"s": since_us or -(1 << 62)})
-            logs = store.log_of(tx, [t.id for t in tickets])
-            return [(t, logs[t.id]) for t in tickets]
+        def work(uow: UnitOfWork) -> list[tuple[Ticket, list]]:
+            tickets = uow.tickets.since(since)
+            logs = uow.tickets.histories_since(since)
+            return [(t, logs.get(t.id, [])) for t in tickets]
 
-        return await self.db.read(op)
+        return await self.ledger.read(work)
 
 
 def _text(text: str | None) -> str | None:
@@ -303,60 +319,66 @@ def _text(text: str | None) -> str | None:
     return text[:MAX_TEXT] or None
 
 
-def _decide(
-    tx: Tx,
+def _log(
+    uow: UnitOfWork,
     ticket_id: int,
-    action: str,
     actor: str,
-    text: str | None,
-    now: int,
-    ledger: LedgerService,
+    action: TicketAction,
+    old: TicketState | None,
+    new: TicketState | None,
+    note: str | None = None,
+) -> None:
+    uow.tickets.log(ticket_id, TicketLogEntry(uow.now_us, actor, action, old, new, note))
+
+
+def decide_in(
+    uow: UnitOfWork, ticket_id: int, action: TicketAction, actor: str, text: str | None
 ) -> Decided | Refused:
-    ticket = store.load(tx, ticket_id, lock=True)
+    """Do `action` to a ticket inside a unit of work: the one decision path.
+
+    The ticket's row is locked first, so concurrent decisions on it serialize.
+    """
+    ticket = uow.tickets.load(ticket_id, lock=True)
     if ticket is None:
-        return Refused("no_ticket", ticket_id)
-    if action == "note":
+        return Refused(Problem.NO_TICKET, ticket_id)
+    now = uow.now_us
+    if action is TicketAction.NOTE:
         note = _text(text)
         if not note:
-            return Refused("empty_note", ticket_id)
-        store.log_action(tx, ticket_id, now, actor, "note", ticket.state, ticket.state, note)
-        store.save(tx, ticket_id, {"updated_us": now})
-        return Decided(_reload(tx, ticket_id), action)
+            return Refused(Problem.EMPTY_NOTE, ticket_id)
+        _log(uow, ticket_id, actor, action, ticket.state, ticket.state, note)
+        uow.tickets.save(replace(ticket, updated_us=now))
+        return Decided(_reload(uow, ticket_id), action)
     new_state = transition(ticket, action)
     if isinstance(new_state, Refused):
         return new_state
-    changes: dict[str, Any] = {"state": new_state, "updated_us": now}
+    changed = replace(ticket, state=new_state, updated_us=now)
     refund: Refunded | None = None
-    if action == "approve":
-        paid = refund_op(
-            tx,
+    if action is TicketAction.APPROVE:
+        paid = uow.refund(
             ticket.generation_id or "",
-            f"#{ticket_id}",
-            actor,
-            now,
-            ledger.catalogue,
+            reference=f"#{ticket_id}",
+            actor=actor,
             account_id=ticket.account_id,
         )
         if isinstance(paid, RefundRefusal):
-            return Refused(paid.problem, ticket_id, ticket.state, action)
+            return Refused(Problem(paid.problem.value), ticket_id, ticket.state, action)
         refund = paid
-        changes["refunded"] = paid.total
-    if action == "claim":
-        changes["claimed_by"] = actor
+        changed = replace(changed, refunded=paid.total)
+    if action is TicketAction.CLAIM:
+        changed = replace(changed, claimed_by=actor)
     if ticket.first_response_us is None:
-        changes["first_response_us"] = now
-    if new_state in TERMINAL:
-        changes["resolved_us"] = now
-        changes["decided_by"] = actor
-        changes["decision_reason"] = _text(text)
-    if action in ("approve", "deny"):
-        changes["notice_pending"] = True
-    store.save(tx, ticket_id, changes)
-    store.log_action(tx, ticket_id, now, actor, action, ticket.state, new_state, _text(text))
-    return Decided(_reload(tx, ticket_id), action, refund)
+        changed = replace(changed, first_response_us=now)
+    if not new_state.is_open:
+        changed = replace(changed, resolved_us=now, decided_by=actor, decision_reason=_text(text))
+    if action in DECISIONS:
+        changed = replace(changed, notice_pending=True)
+    uow.tickets.save(changed)
+    _log(uow, ticket_id, actor, action, ticket.state, new_state, _text(text))
+    return Decided(_reload(uow, ticket_id), action, refund)
 
 
-def _reload(tx: Tx, ticket_id: int) -> Ticket:
-    ticket = store.load(tx, ticket_id)
+def _reload(uow: UnitOfWork, ticket_id: int) -> Ticket:
+    ticket = uow.tickets.load(ticket_id)
     assert ticket is not None
     return ticket

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 
+from ledger import FREE
+
 __all__ = [
     "FREE_PLAN",
     "PLACEHOLDERS",
@@ -28,7 +30,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-FREE_PLAN = "free"
+FREE_PLAN = FREE
 PAST_DUE = "past_due"
 
 Value = int | str | datetime | None
@@ -79,15 +81,17 @@ class UserFacts:
     relaxed_used_today: int
     next_daily_reset: datetime
     next_renewal: datetime | None
+    daily_allowance: int
     failed_charged: tuple[FailedGeneration, ...] = ()
     recent_charges: tuple[RecentCharge, ...] = ()
 
     @classmethod
-    def unlinked(cls, next_daily_reset: datetime) -> UserFacts:
+    def unlinked(cls, next_daily_reset: datetime, daily_allowance: int) -> UserFacts:
         """Facts for a Discord user with no platform account linked.
 
         Args:
             next_daily_reset: The next 00:00 UTC, which is the same for everyone.
+            daily_allowance: What the catalogue grants free accounts each day.
         """
         return cls(
             linked=False,
@@ -105,6 +109,7 @@ class UserFacts:
             relaxed_used_today=0,
             next_daily_reset=next_daily_reset,
             next_renewal=None,
+            daily_allowance=daily_allowance,
         )
 
     @property
@@ -175,6 +180,7 @@ PLACEHOLDERS: Mapping[str, Callable[[UserFacts], Value]] = MappingProxyType(
         "relaxed_used_today": lambda facts: facts.relaxed_used_today,
         "next_daily_reset": lambda facts: facts.next_daily_reset,
         "next_renewal": lambda facts: facts.next_renewal,
+        "daily_allowance": lambda facts: facts.daily_allowance,
         "refundable_count": lambda facts: len(facts.refundable),
         "refundable_tokens": lambda facts: sum(f.tokens for f in facts.refundable),
         "recent_count": lambda facts: len(facts.recent_charges),

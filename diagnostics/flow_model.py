@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from diagnostics.facts import Condition
+from ledger import TicketCategory
 
 __all__ = [
     "ID_PATTERN",
@@ -69,15 +70,6 @@ class StepKind(StrEnum):
     def is_outcome(self) -> bool:
         """Whether a step of this kind ends the flow."""
         return self not in (StepKind.QUESTION, StepKind.REFUND_PICKER)
-
-
-class TicketCategory(StrEnum):
-    """The queue a ticket opened by a flow lands in."""
-
-    MISSING_TOKENS = "missing_tokens"
-    NOT_REFRESHING = "not_refreshing"
-    BILLING = "billing"
-    OTHER = "other"
 
 
 class ChoiceStyle(StrEnum):

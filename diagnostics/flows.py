@@ -181,6 +181,8 @@ def _parse_step(path: str, flow_id: str, raw: object) -> Step:
         key = "when" if when is None else "skip_to"
         raise FlowError(path, step_id, FlowProblem.MISSING, key)
     category = read_enum(path, step_id, raw, "category", TicketCategory)
+    if category is TicketCategory.REFUND:  # refund tickets come from refund steps
+        raise FlowError(path, step_id, FlowProblem.UNKNOWN_VALUE, "category = refund")
     if (kind is StepKind.TICKET) != (category is not None):
         problem = FlowProblem.MISSING if category is None else FlowProblem.NOT_ALLOWED
         raise FlowError(path, step_id, problem, "category")

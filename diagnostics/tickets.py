@@ -1,40 +1,66 @@
-"""Tickets: the lifecycle as a transition table, and what a refund ticket needs.
+"""Ticket rules: the lifecycle as a transition table, the desk's policy, and refusals.
 
-Pure rules: nothing here reads the clock or the database.
+Pure rules: nothing here reads the clock or the database. The names of states,
+actions and categories are the ledger's (`ledger.TicketState` and friends).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
-from ledger.state import Generation
+from ledger import (
+    Generation,
+    RefundProblem,
+    Ticket,
+    TicketAction,
+    TicketKind,
+    TicketState,
+    refund_problem,
+)
 
 __all__ = [
-    "CATEGORIES",
-    "TERMINAL",
+    "DECISIONS",
+    "TRANSITIONS",
+    "Problem",
     "Refused",
-    "Ticket",
     "TicketPolicy",
-    "refund_problem",
+    "refund_ticket_problem",
     "transition",
 ]
 
-CATEGORIES = ("missing_tokens", "not_refreshing", "billing", "other")
-"""Categories of general complaint tickets; refund tickets have the category `refund`."""
+DAY_US = 86_400_000_000
 
-TRANSITIONS: dict[tuple[str, str], str] = {
-    ("open", "claim"): "claimed",
-    ("open", "approve"): "approved",
-    ("claimed", "approve"): "approved",
-    ("open", "deny"): "denied",
-    ("claimed", "deny"): "denied",
-    ("open", "close"): "closed",
-    ("claimed", "close"): "closed",
+TRANSITIONS: dict[tuple[TicketState, TicketAction], TicketState] = {
+    (TicketState.OPEN, TicketAction.CLAIM): TicketState.CLAIMED,
+    (TicketState.OPEN, TicketAction.APPROVE): TicketState.APPROVED,
+    (TicketState.CLAIMED, TicketAction.APPROVE): TicketState.APPROVED,
+    (TicketState.OPEN, TicketAction.DENY): TicketState.DENIED,
+    (TicketState.CLAIMED, TicketAction.DENY): TicketState.DENIED,
+    (TicketState.OPEN, TicketAction.CLOSE): TicketState.CLOSED,
+    (TicketState.CLAIMED, TicketAction.CLOSE): TicketState.CLOSED,
 }
 """(state, action) -> new state. Anything else is refused; notes change no state."""
 
-TERMINAL = frozenset({"approved", "denied", "closed"})
-DECISIONS = frozenset({"approve", "deny"})
+DECISIONS = frozenset({TicketAction.APPROVE, TicketAction.DENY})
+
+
+class Problem(StrEnum):
+    """Why something about a ticket was not done; the bot words each for people."""
+
+    NOT_LINKED = "not_linked"
+    UNKNOWN = RefundProblem.UNKNOWN.value
+    NOT_FAILED = RefundProblem.NOT_FAILED.value
+    NOTHING_DEDUCTED = RefundProblem.NOTHING_DEDUCTED.value
+    ALREADY_REFUNDED = RefundProblem.ALREADY_REFUNDED.value
+    TOO_OLD = RefundProblem.TOO_OLD.value
+    TICKET_OPEN = "ticket_open"
+    TOO_MANY_OPEN = "too_many_open"
+    NO_TICKET = "no_ticket"
+    ILLEGAL = "illegal"
+    NOT_REFUND = "not_refund"
+    EMPTY_NOTE = "empty_note"
+    UNKNOWN_CATEGORY = "unknown_category"
 
 
 @dataclass(frozen=True)
@@ -54,61 +80,33 @@ class TicketPolicy:
 
 
 @dataclass(frozen=True)
-class Ticket:
-    """A support ticket as stored. `id` is shown as `#id`."""
-
-    id: int
-    kind: str
-    category: str
-    state: str
-    user_id: str
-    account_id: str | None
-    generation_id: str | None
-    tokens: int
-    details: str | None
-    answers: tuple[tuple[str, str], ...]
-    created_us: int
-    updated_us: int
-    claimed_by: str | None
-    first_response_us: int | None
-    resolved_us: int | None
-    decided_by: str | None
-    decision_reason: str | None
-    refunded: int
-    notice_pending: bool
-
-    @property
-    def open(self) -> bool:
-        return self.state not in TERMINAL
-
-
-@dataclass(frozen=True)
 class Refused:
     """Why an action on tickets was not done.
 
-    `problem` is a code the bot words for people, for example `not_linked`, `unknown`,
-    `not_yours`, `not_failed`, `nothing_deducted`, `already_refunded`, `ticket_open`,
-    `too_old`, `too_many_open`, `no_ticket`, `illegal` (with `state` and `action`),
-    `not_refund`.
+    Attributes:
+        problem: what stood in the way.
+        ticket_id: the ticket concerned, when there is one.
+        state: the ticket's (or generation's) state, for `illegal` and `not_failed`.
+        action: the action refused, for `illegal` and `not_refund`.
     """
 
-    problem: str
+    problem: Problem
     ticket_id: int | None = None
     state: str | None = None
-    action: str | None = None
+    action: TicketAction | None = None
 
 
-def transition(ticket: Ticket, action: str) -> str | Refused:
+def transition(ticket: Ticket, action: TicketAction) -> TicketState | Refused:
     """The state `action` leads to from the ticket's state, or why it cannot."""
-    if action in DECISIONS and ticket.kind != "refund":
-        return Refused("not_refund", ticket.id, ticket.state, action)
+    if action in DECISIONS and ticket.kind is not TicketKind.REFUND:
+        return Refused(Problem.NOT_REFUND, ticket.id, ticket.state, action)
     new = TRANSITIONS.get((ticket.state, action))
     if new is None:
-        return Refused("illegal", ticket.id, ticket.state, action)
+        return Refused(Problem.ILLEGAL, ticket.id, ticket.state, action)
     return new
 
 
-def refund_problem(
+def refund_ticket_problem(
     generation: Generation | None,
     account_id: str | None,
     open_ticket: int | None,
@@ -117,23 +115,19 @@ def refund_problem(
 ) -> Refused | None:
     """Why a refund ticket for `generation` cannot be opened by the owner of `account_id`.
 
-    Checks, in the order a person would want to hear them: linked, exists, theirs,
-    failed, tokens deducted, not refunded yet, no open ticket, not too old.
+    Checks, in the order a person would want to hear them: linked, then the ledger's own
+    refund eligibility (which answers a generation on another account exactly as an
+    unknown id), then no open ticket for it yet, then not too old.
     """
     if account_id is None:
-        return Refused("not_linked")
-    if generation is None:
-        return Refused("unknown")
-    if generation.account_id != account_id:
-        return Refused("not_yours")
-    if generation.status != "failed":
-        return Refused("not_failed", state=generation.status)
-    if generation.deducted == 0:
-        return Refused("nothing_deducted")
-    if generation.refunded:
-        return Refused("already_refunded")
+        return Refused(Problem.NOT_LINKED)
+    problem = refund_problem(generation, account_id)
+    if problem is not None:
+        state = generation.status if problem is RefundProblem.NOT_FAILED and generation else None
+        return Refused(Problem(problem.value), state=state)
     if open_ticket is not None:
-        return Refused("ticket_open", open_ticket)
-    if now_us - generation.charged_us > policy.refund_max_age_days * 86_400_000_000:
-        return Refused("too_old")
+        return Refused(Problem.TICKET_OPEN, open_ticket)
+    max_age = policy.refund_max_age_days * DAY_US
+    if refund_problem(generation, account_id, now_us=now_us, max_age_us=max_age):
+        return Refused(Problem.TOO_OLD)
     return None

@@ -6,8 +6,7 @@ import logging
 
 from diagnostics.facts import FailedGeneration, RecentCharge, UserFacts
 from diagnostics.tickets import TicketPolicy
-from ledger.cycles import from_us, next_midnight
-from ledger.service import LedgerService
+from ledger import DAY_US, LedgerService, from_us, next_midnight
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +27,8 @@ async def facts_for(
     now = ledger.now_us()
     balance = await ledger.balance(user_id, by_user=True)
     if balance is None:
-        return UserFacts.unlinked(from_us(next_midnight(now)))
-    since = now - policy.refund_max_age_days * 86_400_000_000
+        return UserFacts.unlinked(from_us(next_midnight(now)), ledger.catalogue.daily_allowance)
+    since = now - policy.refund_max_age_days * DAY_US
     failed = await ledger.failed_generations(balance.account_id, since)
     rows = await ledger.history(balance.account_id, 50) or []
     return UserFacts(
@@ -48,6 +47,7 @@ async def facts_for(
         relaxed_used_today=balance.relaxed_used_today,
         next_daily_reset=from_us(balance.next_daily_reset_us),
         next_renewal=None if balance.next_renewal_us is None else from_us(balance.next_renewal_us),
+        daily_allowance=ledger.catalogue.daily_allowance,
         failed_charged=tuple(
             FailedGeneration(
                 generation_id=g.generation_id,

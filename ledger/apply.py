@@ -47,8 +47,19 @@ def decide(
     event: Event,
     now_us: int,
     catalogue: Catalogue,
+    *,
+    charged_before: bool = False,
 ) -> Decision | Rejection:
-    """Decide what `event` does to `state` at the present `now_us`."""
+    """Decide what `event` does to `state` at the present `now_us`.
+
+    Args:
+        state: the account the event names, or None if there is none.
+        generation: the generation a finishing event names, or None if there is none.
+        event: the validated event.
+        now_us: the present.
+        catalogue: the plans.
+        charged_before: for a charge, whether its generation id was ever charged.
+    """
     if event.at_us > now_us + FUTURE_TOLERANCE_US:
         return Rejection("at is more than 5 minutes in the future")
     if event.type == "account.created":
@@ -64,7 +75,7 @@ def decide(
     late = event.at_us < state.last_write_us
     at = max(event.at_us, state.last_write_us)
     state, entries = catch_up(state, at, catalogue)
-    result = _dispatch(state, generation, event, at, catalogue)
+    result = _dispatch(state, generation, event, at, catalogue, charged_before)
     if isinstance(result, Rejection):
         return result
     new_state, more, refused_reason, gen, new_gen = result
@@ -87,6 +98,7 @@ def _dispatch(
     event: Event,
     at: int,
     catalogue: Catalogue,
+    charged_before: bool,
 ) -> _Result | Rejection:
     kind = event.type
     if kind == "account.linked":
@@ -107,19 +119,19 @@ def _dispatch(
         entry = Entry("grant", "api", amount, after, at, event.id)
         return state._replace(api_credits=after), [entry], None, None, False
     if kind == "generation.charged":
-        return _charge(state, generation, event, at, catalogue)
+        return _charge(state, charged_before or generation is not None, event, at, catalogue)
     return _finish(state, generation, event, at)
 
 
 def _charge(
     state: AccountState,
-    generation: Generation | None,
+    charged_before: bool,
     event: Event,
     at: int,
     catalogue: Catalogue,
 ) -> _Result | Rejection:
     gid, cost = event.generation_id or "", event.cost or 0
-    if generation is not None:
+    if charged_before:
         return Rejection(f"generation_id {gid!r} was already charged")
     if event.source == "api":
         state, entries, taken = charge_api(state, cost, at, gid)
@@ -154,4 +166,7 @@ def _finish(
         return Rejection(f"generation {gid!r} already {generation.status}")
     status = "succeeded" if event.type == "generation.succeeded" else "failed"
     finished = generation._replace(status=status, finished_us=at, reason=event.reason)
-    return state, [], None, finished, False
+    # A failure moves no tokens, but history should say it happened (and why): one row
+    # with no bucket, like a refused charge.
+    entries = [Entry("failed", None, 0, None, at, gid, event.reason)] if status == "failed" else []
+    return state, entries, None, finished, False

@@ -24,10 +24,12 @@ MAX_ID = 128
 MAX_AMOUNT = 1_000_000_000_000
 MAX_SETTINGS_BYTES = 4 * 1024
 MAX_REASON = 1_000
+"""A failure reason is kept (and shown) cut to its first this many characters; never rejected."""
 EARLIEST = datetime.fromisoformat("2000-01-01T00:00:00+00:00")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 """A lone surrogate (JSON lets `\\ud800` through): no database can store it as UTF-8."""
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 _DIGITS = re.compile(r"[0-9]{1,128}")
 
 TYPES = {
@@ -132,11 +134,7 @@ def _build(obj: dict[str, Any], catalogue: Catalogue) -> Event:
             settings=_settings(obj.get("settings")),
         )
     if kind in ("generation.succeeded", "generation.failed"):
-        reason = obj.get("reason")
-        if reason is not None and (not isinstance(reason, str) or len(reason) > MAX_REASON):
-            raise _Bad(f"reason must be a string of at most {MAX_REASON} characters")
-        if reason is not None and ("\x00" in reason or _SURROGATE.search(reason)):
-            raise _Bad("reason contains a NUL character or a lone surrogate")
+        reason = _reason(obj.get("reason"))
         return Event(**common, generation_id=_ident(obj, "generation_id"), reason=reason)
     if kind == "api_credits.added":
         return Event(**common, amount=_positive(obj, "amount"))
@@ -213,10 +211,25 @@ def _settings(value: object) -> str | None:
         return None
     if not isinstance(value, dict):
         raise _Bad("settings must be a JSON object")
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"))
-    if len(text.encode()) > MAX_SETTINGS_BYTES:
-        raise _Bad("settings is larger than 4 KB")
-    return text
+    # Measured as SPEC 2 says: the compact JSON text in UTF-8, non-ASCII not escaped.
+    compact = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    if len(compact.encode("utf-8", "surrogatepass")) > MAX_SETTINGS_BYTES:
+        raise _Bad(f"settings is larger than {MAX_SETTINGS_BYTES:,} bytes")
+    # Stored with non-ASCII escaped, so a lone surrogate inside it is still storable text.
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _reason(value: object) -> str | None:
+    """A failure reason as it is kept: text, cut to MAX_REASON characters, never a rejection.
+
+    A reason that is not a string is kept as its JSON text; NUL characters and lone
+    surrogates (which no database stores as UTF-8) become U+FFFD.
+    """
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    text = _UNSTORABLE.sub("\ufffd", text[:MAX_REASON])
+    return text or None
 
 
 def _digest(obj: dict[str, Any]) -> str:

@@ -1,8 +1,7 @@
 """Units of work: synchronous functions over a `Tx`, each one ledger operation.
 
-The service runs each in a transaction (`await db.write(op)`); other packages, such
-as ticket decisions, can run one inside their own unit of work so that their change
-and the ledger's commit or roll back together.
+The service runs each in a transaction (`await db.write(op)`); a `UnitOfWork` lets other
+packages run several of them, with their own records (tickets), in one transaction.
 """
 
 from __future__ import annotations
@@ -12,26 +11,25 @@ from typing import NamedTuple
 
 from ledger.apply import Decision, Rejection, decide
 from ledger.events import Event
+from ledger.linking import LINK_CODE_TTL_US, LinkOutcome, LinkResult
 from ledger.plans import Catalogue
+from ledger.refunds import Refunded, RefundRefusal, refund_problem
 from ledger.resets import catch_up
 from ledger.spending import adjust, refund
-from ledger.state import AccountState, Entry, Generation
+from ledger.state import AccountState, Entry, HistoryRow
 from ledger.store import records
 from ledger.store.database import Tx
 
 __all__ = [
     "AdjustResult",
     "EventResult",
-    "RefundRefusal",
-    "Refunded",
     "adjust_op",
     "apply_event_op",
+    "create_link_code_op",
+    "history_op",
+    "redeem_link_code_op",
     "refund_op",
 ]
-
-
-KNOWN = Generation("", "", "", 0, "", "", 0, 0, 0, 0, 0, 0)
-"""Stands for "a generation with this id exists" where its details are not needed."""
 
 
 class EventResult(NamedTuple):
@@ -43,42 +41,31 @@ class EventResult(NamedTuple):
     account_id: str | None = None
 
 
-def apply_event_op(
-    tx: Tx, event: Event, now_us: int, catalogue: Catalogue, *, remember: bool = True
-) -> EventResult:
-    """Apply one validated event, idempotently by event id (when `remember`)."""
-    if remember:
-        seen = records.seen_event(tx, event.id)
-        if seen is not None:
-            if seen[0] == event.digest:
-                return EventResult(event.id, "skipped", None, event.account_id)
-            return EventResult(
-                event.id, "rejected", "conflict: this id was seen with different content"
-            )
+CONFLICT = "conflict: this id was seen with different content"
+
+
+def apply_event_op(tx: Tx, event: Event, now_us: int, catalogue: Catalogue) -> EventResult:
+    """Apply one validated event, idempotently by event id."""
+    digest = records.seen_event(tx, event.id)
+    if digest is not None:
+        if digest == event.digest:
+            return EventResult(event.id, "skipped", None, event.account_id)
+        return EventResult(event.id, "rejected", CONFLICT)
+    charged_before = False
     if event.type == "generation.charged":
         # A charge only needs to know whether the id exists: one query for both.
-        state, known = records.account_and_known_generation(
+        state, charged_before = records.account_and_charged_before(
             tx, event.account_id, event.generation_id or ""
         )
-        gen = KNOWN if known else None
+        gen = None
     else:
         state = records.find_account(tx, event.account_id, lock=True)
         gen = records.generation(tx, event.generation_id) if event.generation_id else None
-    decision = decide(state, gen, event, now_us, catalogue)
+    decision = decide(state, gen, event, now_us, catalogue, charged_before=charged_before)
     if isinstance(decision, Rejection):
         return EventResult(event.id, "rejected", decision.reason, event.account_id)
     _store(tx, state, decision, event, now_us)
-    if remember:
-        tx.run(
-            "event_insert",
-            {
-                "event_id": event.id,
-                "account_id": event.account_id,
-                "digest": event.digest,
-                "outcome": decision.outcome,
-                "recorded_us": now_us,
-            },
-        )
+    records.remember_event(tx, event.id, event.account_id, event.digest, decision.outcome, now_us)
     return EventResult(event.id, decision.outcome, decision.reason, event.account_id)
 
 
@@ -96,46 +83,6 @@ def _store(
         else:
             records.finish_generation(tx, decision.generation)
     records.append(tx, state.account_id, decision.entries, now_us)
-
-
-@dataclass(frozen=True, slots=True)
-class Refunded:
-    """A refund was paid: tokens (or API credits) returned per bucket."""
-
-    generation_id: str
-    account_id: str
-    amounts: dict[str, int]
-
-    @property
-    def total(self) -> int:
-        return sum(self.amounts.values())
-
-
-@dataclass(frozen=True, slots=True)
-class RefundRefusal:
-    """Why a refund is not paid.
-
-    `problem` is one of: `unknown`, `not_yours`, `not_failed`, `nothing_deducted`,
-    `already_refunded`.
-    """
-
-    generation_id: str
-    problem: str
-
-
-def refund_problem(gen: Generation | None, account_id: str | None) -> str | None:
-    """Why `gen` cannot be refunded (to `account_id`, when given), or None if it can."""
-    if gen is None:
-        return "unknown"
-    if account_id is not None and gen.account_id != account_id:
-        return "not_yours"
-    if gen.status != "failed":
-        return "not_failed"
-    if gen.deducted == 0:
-        return "nothing_deducted"
-    if gen.refunded:
-        return "already_refunded"
-    return None
 
 
 def refund_op(
@@ -159,25 +106,16 @@ def refund_op(
         records.find_account(tx, gen.account_id, lock=True)
         gen = records.generation(tx, generation_id)
     problem = refund_problem(gen, account_id)
-    if problem is not None or gen is None:
-        return RefundRefusal(generation_id, problem or "unknown")
+    if problem is not None:
+        return RefundRefusal(generation_id, problem)
+    assert gen is not None
     before = records.find_account(tx, gen.account_id)
     assert before is not None
     at = max(now_us, before.last_write_us)
     state, entries = catch_up(before, at, catalogue)
     state, paid = refund(state, gen, at, reference, catalogue)
     state = state._replace(last_write_us=at)
-    tx.run(
-        "refund_insert",
-        {
-            "generation_id": generation_id,
-            "account_id": gen.account_id,
-            "amount": gen.deducted,
-            "reference": reference,
-            "actor": actor,
-            "at_us": now_us,
-        },
-    )
+    records.insert_refund(tx, gen, reference, actor, now_us)
     records.save_account(tx, state, before)
     records.append(tx, state.account_id, entries + paid, now_us)
     return Refunded(generation_id, gen.account_id, {e.bucket or "": e.amount for e in paid})
@@ -207,3 +145,38 @@ def adjust_op(
     records.save_account(tx, state, before)
     records.append(tx, account_id, entries + adjusted, now_us)
     return AdjustResult(account_id, amount, sum(e.amount for e in adjusted), tuple(adjusted))
+
+
+def redeem_link_code_op(tx: Tx, code: str, discord_user_id: str, now_us: int) -> LinkResult:
+    """Link a Discord user to the account a code names; a code works once."""
+    found = records.link_code(tx, code)
+    if found is None:
+        return LinkResult(LinkOutcome.UNKNOWN)
+    account_id, expires_us, used_us = found
+    if used_us is not None:
+        return LinkResult(LinkOutcome.USED, account_id)
+    if expires_us < now_us:
+        return LinkResult(LinkOutcome.EXPIRED, account_id)
+    if not records.use_link_code(tx, code, discord_user_id, account_id, now_us):
+        return LinkResult(LinkOutcome.USED, account_id)
+    return LinkResult(LinkOutcome.LINKED, account_id)
+
+
+def create_link_code_op(tx: Tx, account_id: str, code: str, now_us: int) -> str | None:
+    """Store a new link code for an existing account; None if there is no such account."""
+    if records.find_account(tx, account_id) is None:
+        return None
+    records.store_link_code(tx, code, account_id, now_us + LINK_CODE_TTL_US)
+    return code
+
+
+def history_op(
+    tx: Tx, state: AccountState, limit: int, now_us: int, catalogue: Catalogue
+) -> list[HistoryRow]:
+    """The latest journal rows, newest first, with resets due but not yet written on top."""
+    _, due = catch_up(state, now_us, catalogue)
+    pending = [
+        HistoryRow(e.due_us, e.kind, e.bucket, e.amount, e.balance_after, None, None, True)
+        for e in reversed(due[-limit:])
+    ]
+    return (pending + records.journal_latest(tx, state.account_id, limit))[:limit]

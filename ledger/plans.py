@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from ledger.errors import CatalogueError
+
 log = logging.getLogger(__name__)
 
 __all__ = ["FREE", "Catalogue", "CatalogueError", "Plan", "load_catalogue"]
@@ -48,20 +50,6 @@ class Catalogue:
     def ordered(self) -> list[Plan]:
         """Plans from the lowest rank to the highest."""
         return sorted(self.plans.values(), key=lambda plan: plan.rank)
-
-
-class CatalogueError(ValueError):
-    """The plan file is malformed.
-
-    Attributes:
-        path: the file that was read.
-        problem: what is wrong, naming the entry.
-    """
-
-    def __init__(self, path: str, problem: str) -> None:
-        super().__init__(f"{path}: {problem}")
-        self.path = path
-        self.problem = problem
 
 
 _FIELDS = {

@@ -11,6 +11,8 @@ import logging
 from dataclasses import dataclass
 from typing import Literal
 
+from ledger.errors import PricingError
+
 __all__ = [
     "Feature",
     "Limits",
@@ -31,28 +33,6 @@ PIXELS_PER_MEGAPIXEL = 1_000_000
 MAX_MODEL_ID = 32
 MAX_MODEL_NAME = 100  # a Discord autocomplete choice name
 AUTOCOMPLETE_LIMIT = 25  # Discord shows at most 25 autocomplete choices
-
-
-class PricingError(Exception):
-    """The pricing table cannot be used.
-
-    Attributes:
-        source: The file (or other origin) of the table.
-        entry: Where in the table, e.g. ``models[phoenix].base`` or ``limits``.
-        problem: A short code such as ``missing``, ``negative`` or ``duplicate_id``.
-        value: The offending value, when there is one.
-    """
-
-    def __init__(self, source: str, entry: str, problem: str, value: object = None) -> None:
-        self.source = source
-        self.entry = entry
-        self.problem = problem
-        self.value = value
-        super().__init__(source, entry, problem, value)
-
-    def __str__(self) -> str:
-        shown = "" if self.value is None else f" ({self.value!r})"
-        return f"{self.source}: {self.entry}: {self.problem}{shown}"
 
 
 QuotePart = Literal["base", "resolution", "alchemy", "photoreal"]

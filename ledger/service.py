@@ -7,70 +7,47 @@ a refused refund, a rejected event) are return values; exceptions mean violation
 from __future__ import annotations
 
 import logging
-import secrets
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from ledger.balance import Balance, balance_of
 from ledger.clock import Clock
 from ledger.cycles import to_us
+from ledger.errors import Conflict
 from ledger.events import Event
+from ledger.linking import LinkResult, new_link_code, normalise_code
 from ledger.operations import (
     AdjustResult,
     EventResult,
-    Refunded,
-    RefundRefusal,
     adjust_op,
     apply_event_op,
-    refund_op,
+    create_link_code_op,
+    history_op,
+    redeem_link_code_op,
 )
 from ledger.plans import Catalogue, load_catalogue
+from ledger.refunds import Refunded, RefundProblem, RefundRefusal
 from ledger.resets import catch_up
-from ledger.state import AccountState, Generation
+from ledger.state import AccountState, Generation, HistoryRow
 from ledger.store import records
 from ledger.store.database import Database, Tx
+from ledger.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
-__all__ = ["HistoryRow", "LedgerService", "LinkResult"]
+__all__ = ["LedgerService"]
 
-LINK_CODE_TTL_US = 15 * 60 * 1_000_000
-_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryRow:
-    """One journal row as history shows it; `pending` rows are resets due but not yet written."""
-
-    at_us: int
-    kind: str
-    bucket: str | None
-    amount: int
-    balance_after: int | None
-    reference: str | None
-    note: str | None
-    pending: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class LinkResult:
-    """How redeeming a link code went: `linked`, `unknown`, `expired` or `used`."""
-
-    outcome: str
-    account_id: str | None = None
-
-
-def is_integrity_error(exc: BaseException) -> bool:
-    """Whether a driver error is a constraint violation.
-
-    sqlite3 raises `IntegrityError`; SQLAlchemy's asyncpg adapter raises subclasses of
-    its own `IntegrityError` (such as `UniqueViolationError`).
-    """
-    return any(cls.__name__ == "IntegrityError" for cls in type(exc).__mro__)
+T = TypeVar("T")
+MAX_HISTORY = 1_000
 
 
 class LedgerService:
-    """Token rules over a database, at the instants a clock gives."""
+    """Token rules over a database, at the instants a clock gives.
+
+    Attributes:
+        clock: where the present comes from.
+        catalogue: the plans.
+    """
 
     def __init__(self, db: Database, clock: Clock, catalogue: Catalogue | None = None) -> None:
         self.db = db
@@ -81,6 +58,41 @@ class LedgerService:
         """The present, in ledger microseconds."""
         return to_us(self.clock.now())
 
+    async def close(self) -> None:
+        """Finish pending writes and release the database."""
+        await self.db.close()
+
+    # --- units of work for the packages above ------------------------------------------
+
+    async def write(self, work: Callable[[UnitOfWork], T]) -> T:
+        """Run `work(uow)` in one write transaction at the present, and commit it.
+
+        `work` is synchronous and may not await; if it raises, nothing it did is kept.
+
+        Raises:
+            Conflict: a key or check refused one of its writes (another writer won).
+            DatabaseUnavailable: the database cannot be reached.
+        """
+        now, catalogue = self.now_us(), self.catalogue
+        return await self.db.write(lambda tx: work(UnitOfWork(tx, now, catalogue)))
+
+    async def read(self, work: Callable[[UnitOfWork], T]) -> T:
+        """Run `work(uow)` on a consistent snapshot; it must not write.
+
+        Raises:
+            DatabaseUnavailable: the database cannot be reached.
+        """
+        now, catalogue = self.now_us(), self.catalogue
+        return await self.db.read(lambda tx: work(UnitOfWork(tx, now, catalogue)))
+
+    async def ping(self) -> None:
+        """One round trip to the database.
+
+        Raises:
+            Exception: whatever the driver raises when the database does not answer.
+        """
+        await self.db.read(records.ping)
+
     # --- writes -------------------------------------------------------------------------
 
     async def apply(self, event: Event) -> EventResult:
@@ -90,33 +102,29 @@ class LedgerService:
     async def apply_many(self, events: Sequence[Event]) -> list[EventResult]:
         """Apply events in order in one transaction, each atomic in its own savepoint.
 
-        On PostgreSQL the batch first locks every account it names, in account id order,
-        so that batches racing over the same accounts serialize instead of deadlocking.
-        An event whose write trips a constraint (another process wrote the same id at
-        the same moment) is retried once on its own, and then sees that write.
+        The batch first locks every account it names, in account id order, so that
+        batches racing over the same accounts serialize instead of deadlocking. An event
+        whose write trips a key (another process wrote the same id at the same moment)
+        is retried once on its own, and then sees that write.
         """
         now = self.now_us()
         catalogue = self.catalogue
-        lock_first = self.db.dialect == "postgresql" and len(events) > 1
 
-        def op(tx: Tx) -> list[EventResult | BaseException]:
-            out: list[EventResult | BaseException] = []
-            if lock_first:  # row locks in one order: concurrent batches cannot deadlock
-                tx.all("accounts_lock_many", {"ids": sorted({e.account_id for e in events})})
+        def op(tx: Tx) -> list[EventResult | Conflict]:
+            out: list[EventResult | Conflict] = []
+            records.lock_accounts(tx, [e.account_id for e in events])
             for event in events:
                 try:
                     with tx.savepoint():
                         out.append(apply_event_op(tx, event, now, catalogue))
-                except Exception as exc:
-                    if not is_integrity_error(exc):
-                        raise
+                except Conflict as exc:
                     out.append(exc)
             return out
 
         results = await self.db.write(op)
         final: list[EventResult] = []
         for event, result in zip(events, results, strict=True):
-            if isinstance(result, BaseException):
+            if isinstance(result, Conflict):
                 log.info("retrying event %r after a concurrent write: %s", event.id, result)
                 result = await self.db.write(
                     lambda tx, e=event: apply_event_op(tx, e, self.now_us(), catalogue)
@@ -124,57 +132,18 @@ class LedgerService:
             final.append(result)
         return final
 
-    async def charge(
-        self,
-        account_id: str,
-        generation_id: str,
-        cost: int,
-        *,
-        source: str = "web",
-        settings: str | None = None,
-    ) -> EventResult:
-        """Charge a generation now (what a `generation.charged` event does, without the event).
-
-        Returns:
-            `applied` or `refused`, or `rejected` for an unknown account or a known generation.
-        """
-        now = self.now_us()
-        event = Event(
-            id=generation_id,
-            type="generation.charged",
-            at_us=now,
-            account_id=account_id,
-            digest="",
-            generation_id=generation_id,
-            source=source,
-            cost=cost,
-            settings=settings,
-        )
-        catalogue = self.catalogue
-        try:
-            return await self.db.write(
-                lambda tx: apply_event_op(tx, event, now, catalogue, remember=False)
-            )
-        except Exception as exc:
-            if not is_integrity_error(exc):
-                raise
-            return EventResult(generation_id, "rejected", "generation_id was already charged")
-
     async def refund(
         self, generation_id: str, *, reference: str, actor: str, account_id: str | None = None
     ) -> Refunded | RefundRefusal:
         """Refund a failed generation's deducted tokens to their buckets, at most once."""
-        now, catalogue = self.now_us(), self.catalogue
         try:
-            return await self.db.write(
-                lambda tx: refund_op(
-                    tx, generation_id, reference, actor, now, catalogue, account_id=account_id
+            return await self.write(
+                lambda uow: uow.refund(
+                    generation_id, reference=reference, actor=actor, account_id=account_id
                 )
             )
-        except Exception as exc:
-            if not is_integrity_error(exc):
-                raise
-            return RefundRefusal(generation_id, "already_refunded")
+        except Conflict:
+            return RefundRefusal(generation_id, RefundProblem.ALREADY_REFUNDED)
 
     async def adjust(
         self, account_id: str, amount: int, *, actor: str, reason: str
@@ -186,44 +155,21 @@ class LedgerService:
         )
 
     async def create_link_code(self, account_id: str) -> str | None:
-        """A one-time code, valid 15 minutes, that links the account to whoever redeems it."""
-        now = self.now_us()
-        code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+        """A one-time code, valid `LINK_CODE_TTL_US`, that links the account to its redeemer.
 
-        def op(tx: Tx) -> str | None:
-            if records.find_account(tx, account_id) is None:
-                return None
-            tx.run(
-                "link_code_insert",
-                {"code": code, "account_id": account_id, "expires_us": now + LINK_CODE_TTL_US},
-            )
-            return code
-
-        return await self.db.write(op)
+        Returns:
+            The code, or None when there is no such account.
+        """
+        now, code = self.now_us(), new_link_code()
+        return await self.db.write(lambda tx: create_link_code_op(tx, account_id, code, now))
 
     async def redeem_link_code(self, code: str, discord_user_id: str) -> LinkResult:
         """Link a Discord user to the account a code names; a code works once.
 
         A new link replaces the old one on either side.
         """
-        now = self.now_us()
-        code = code.strip().upper()
-
-        def op(tx: Tx) -> LinkResult:
-            row = tx.one("link_code", {"code": code})
-            if row is None:
-                return LinkResult("unknown")
-            account_id, expires_us, used_us = row
-            if used_us is not None:
-                return LinkResult("used", account_id)
-            if expires_us < now:
-                return LinkResult("expired", account_id)
-            tx.run("link_code_use", {"code": code, "now": now})
-            tx.run("unlink_user", {"user": discord_user_id, "id": account_id})
-            tx.run("link_user", {"user": discord_user_id, "id": account_id})
-            return LinkResult("linked", account_id)
-
-        return await self.db.write(op)
+        now, code = self.now_us(), normalise_code(code)
+        return await self.db.write(lambda tx: redeem_link_code_op(tx, code, discord_user_id, now))
 
     # --- reads --------------------------------------------------------------------------
 
@@ -253,26 +199,13 @@ class LedgerService:
     ) -> list[HistoryRow] | None:
         """The latest journal rows, newest first, including resets due but not yet written."""
         now, catalogue = self.now_us(), self.catalogue
-        limit = max(1, min(limit, 1000))
+        limit = max(1, min(limit, MAX_HISTORY))
 
         def op(tx: Tx) -> list[HistoryRow] | None:
             state = _find(tx, who, by_user)
-            if state is None:
-                return None
-            _, due = catch_up(state, now, catalogue)
-            pending = [
-                HistoryRow(e.due_us, e.kind, e.bucket, e.amount, e.balance_after, None, None, True)
-                for e in reversed(due[-limit:])
-            ]
-            rows = tx.all("journal_latest", {"id": state.account_id, "limit": limit})
-            stored = [HistoryRow(r[5], r[1], r[2], r[3], r[4], r[7], r[8]) for r in rows]
-            return (pending + stored)[:limit]
+            return None if state is None else history_op(tx, state, limit, now, catalogue)
 
         return await self.db.read(op)
-
-    async def generation(self, generation_id: str) -> Generation | None:
-        """A generation by id."""
-        return await self.db.read(lambda tx: records.generation(tx, generation_id))
 
     async def failed_generations(
         self, account_id: str, since_us: int, limit: int = 25

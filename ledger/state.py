@@ -11,6 +11,7 @@ __all__ = [
     "AccountState",
     "Entry",
     "Generation",
+    "HistoryRow",
 ]
 
 ACTIVE = "active"
@@ -100,3 +101,16 @@ class Generation(NamedTuple):
     def deducted(self) -> int:
         """Tokens or credits actually taken; only this part is ever refundable."""
         return self.daily + self.monthly + self.rollover + self.api
+
+
+class HistoryRow(NamedTuple):
+    """One journal row as history shows it; `pending` rows are resets due but not yet written."""
+
+    at_us: int
+    kind: str
+    bucket: str | None
+    amount: int
+    balance_after: int | None
+    reference: str | None
+    note: str | None
+    pending: bool = False

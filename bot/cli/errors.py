@@ -6,7 +6,7 @@ import sqlite3
 
 from bot.settings import SettingsError
 from diagnostics.flow_model import FlowError
-from ledger.store.database import DatabaseUnavailable
+from ledger import DatabaseUnavailable
 from ledger.store.urls import STATEMENT_TIMEOUT_S, where
 
 __all__ = ["CliError", "friendly"]

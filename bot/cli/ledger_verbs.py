@@ -15,11 +15,11 @@ from typing import Any
 from bot.cli.errors import CliError
 from bot.settings import load_settings
 from bot.words import BUCKET_NAMES, describe_row, plan_name, tokens
+from ledger import HistoryRow, LedgerService
 from ledger.balance import Balance
 from ledger.clock import SystemClock
 from ledger.cycles import from_us
 from ledger.ingest import IngestReport, ingest_lines, split_lines
-from ledger.service import HistoryRow, LedgerService
 from ledger.store.database import open_database
 from ledger.store.migrate import upgrade
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.cli.ledger_verbs import iso, open_ledger
 from diagnostics.desk import TicketDesk
-from diagnostics.tickets import Ticket
+from ledger import Ticket, TicketLogEntry
 from ledger.cycles import to_us
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def _since(text: str) -> int:
     return to_us(moment)
 
 
-def ticket_record(ticket: Ticket, history: list[tuple[Any, ...]]) -> dict[str, Any]:
+def ticket_record(ticket: Ticket, history: list[TicketLogEntry]) -> dict[str, Any]:
     """A ticket and its history as plain values."""
     return {
         "id": ticket.id,
@@ -82,8 +82,15 @@ def ticket_record(ticket: Ticket, history: list[tuple[Any, ...]]) -> dict[str, A
         "refunded": ticket.refunded,
         "answers": [list(pair) for pair in ticket.answers],
         "history": [
-            {"at": iso(at), "actor": actor, "action": action, "from": old, "to": new, "note": note}
-            for at, actor, action, old, new, note in history
+            {
+                "at": iso(entry.at_us),
+                "actor": entry.actor,
+                "action": entry.action.value,
+                "from": entry.from_state and entry.from_state.value,
+                "to": entry.to_state and entry.to_state.value,
+                "note": entry.note,
+            }
+            for entry in history
         ],
     }
 

@@ -7,10 +7,10 @@ import discord
 from bot.embeds.common import BAD, BRAND, GOOD, WARN, clip, safe, when
 from bot.outcomes import link_text
 from bot.words import describe_row, plan_name, tokens
+from ledger import HistoryRow, LinkResult
 from ledger.balance import Balance
 from ledger.cycles import from_us
 from ledger.plans import Catalogue
-from ledger.service import HistoryRow, LinkResult
 
 __all__ = [
     "balance_embed",

@@ -7,7 +7,7 @@ import discord
 from bot.embeds.common import BAD, BRAND, GOOD, WARN, clip, safe, when
 from bot.words import tokens
 from diagnostics.desk import Stats
-from diagnostics.tickets import Ticket
+from ledger import Ticket
 
 __all__ = [
     "decision_notice",

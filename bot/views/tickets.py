@@ -14,7 +14,7 @@ from bot.respond import MENTIONS_NONE
 from bot.roles import require
 from bot.views.guarded import services_of, settle
 from diagnostics.desk import Decided
-from diagnostics.tickets import Ticket
+from ledger import Ticket
 
 log = logging.getLogger(__name__)
 

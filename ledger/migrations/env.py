@@ -1,4 +1,4 @@
-"""Alembic environment: migrations always run on a connection handed in by `ledger.store.schema`."""
+"""Alembic environment: migrations run on a connection handed in by `ledger.store.migrate`."""
 
 from alembic import context
 

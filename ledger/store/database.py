@@ -21,9 +21,12 @@ import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from operator import itemgetter
+from typing import Any, NamedTuple, TypeVar
 
+from ledger.errors import Conflict, DatabaseUnavailable
 from ledger.store.queries import SQL, prepare
+from ledger.store.ticket_queries import TICKET_SQL
 from ledger.store.urls import DEFAULT_URL, is_sqlite
 
 log = logging.getLogger(__name__)
@@ -31,6 +34,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "Database",
     "DatabaseUnavailable",
+    "Shape",
     "Tx",
     "compile_sql",
     "open_database",
@@ -41,87 +45,85 @@ T = TypeVar("T")
 Params = dict[str, Any]
 
 
-class DatabaseUnavailable(Exception):
-    """The database cannot be reached or opened.
-
-    Attributes:
-        url: the URL, without its password.
-        cause: the driver's own message.
-    """
-
-    def __init__(self, url: str, cause: str) -> None:
-        super().__init__(f"{url}: {cause}")
-        self.url = url
-        self.cause = cause
+_GETTERS: dict[tuple[str, tuple[str, ...]], Callable[[Any], tuple[Any, ...]]] = {}
 
 
-_PREPARED: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {}
+class Shape(NamedTuple):
+    """How to build a record from a row: the columns it needs, by name, and a constructor."""
+
+    fields: tuple[str, ...]
+    build: Callable[[tuple[Any, ...]], Any]
 
 
 class Tx:
-    """Runs statements on one driver cursor inside a transaction.
+    """Runs the store's named statements on one driver cursor inside a transaction.
 
-    The ledger's own statements are run by name (`run`, `one`, `all`, `many`); other
-    packages bring their own SQL text with `:name` parameters (`run_sql`, `one_sql`,
-    `all_sql`), prepared once per driver style and cached.
+    Rows come back as records built by column name (`fetch`, `fetch_all`), never by
+    position. A driver's integrity error (a key or a check refused the write) is raised
+    as `ledger.errors.Conflict`.
     """
 
-    __slots__ = ("_cursor", "_depth", "_sql", "style")
+    __slots__ = ("_conflict", "_cursor", "_depth", "_sql", "dialect")
 
     def __init__(
-        self, cursor: Any, sql: dict[str, tuple[str, tuple[str, ...]]], style: str = "named"
+        self,
+        cursor: Any,
+        sql: dict[str, tuple[str, tuple[str, ...]]],
+        dialect: str,
+        conflict: type[BaseException] | tuple[type[BaseException], ...],
     ) -> None:
         self._cursor = cursor
         self._sql = sql
         self._depth = 0
-        self.style = style
+        self._conflict = conflict
+        self.dialect = dialect
+        """`sqlite` or `postgresql`: only the store's own modules may look at it."""
 
-    @property
-    def dialect(self) -> str:
-        """`sqlite` or `postgresql`."""
-        return "sqlite" if self.style == "named" else "postgresql"
-
-    def _adhoc(self, sql: str, params: Params) -> tuple[str, Any]:
-        key = (self.style, sql)
-        prepared = _PREPARED.get(key)
-        if prepared is None:
-            prepared = _PREPARED[key] = prepare(sql, self.style)
-        text, order = prepared
-        return text, (tuple(params[k] for k in order) if order else params)
-
-    def run_sql(self, sql: str, params: Params) -> int:
-        """Execute SQL text with `:name` parameters; returns the rows changed."""
-        self._cursor.execute(*self._adhoc(sql, params))
-        return self._cursor.rowcount
-
-    def one_sql(self, sql: str, params: Params) -> tuple[Any, ...] | None:
-        """The first row of a query given as SQL text, or None."""
-        self._cursor.execute(*self._adhoc(sql, params))
-        return self._cursor.fetchone()
-
-    def all_sql(self, sql: str, params: Params) -> list[tuple[Any, ...]]:
-        """Every row of a query given as SQL text."""
-        self._cursor.execute(*self._adhoc(sql, params))
-        return list(self._cursor.fetchall())
-
-    def _args(self, name: str, params: Params) -> tuple[str, Any]:
+    def _execute(self, name: str, params: Params) -> Any:
         sql, order = self._sql[name]
-        return sql, (tuple(params[key] for key in order) if order else params)
+        cursor = self._cursor
+        try:
+            cursor.execute(sql, tuple(params[key] for key in order) if order else params)
+        except self._conflict as exc:
+            raise Conflict(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+        return cursor
 
     def run(self, name: str, params: Params) -> int:
         """Execute a statement; returns the number of rows it changed."""
-        self._cursor.execute(*self._args(name, params))
-        return self._cursor.rowcount
+        return self._execute(name, params).rowcount
 
     def one(self, name: str, params: Params) -> tuple[Any, ...] | None:
-        """Execute a query and return its first row, or None."""
-        self._cursor.execute(*self._args(name, params))
-        return self._cursor.fetchone()
+        """Execute a query and return its first row, or None (for scalars and flags)."""
+        return self._execute(name, params).fetchone()
 
-    def all(self, name: str, params: Params) -> list[tuple[Any, ...]]:
-        """Execute a query and return every row."""
-        self._cursor.execute(*self._args(name, params))
-        return list(self._cursor.fetchall())
+    def fetch(self, name: str, params: Params, shape: Shape) -> Any:
+        """The first row of a query as a record of `shape`, or None."""
+        cursor = self._execute(name, params)
+        row = cursor.fetchone()
+        return None if row is None else shape.build(self._getter(name, shape)(row))
+
+    def fetch_all(self, name: str, params: Params, shape: Shape) -> list[Any]:
+        """Every row of a query, each as a record of `shape`."""
+        cursor = self._execute(name, params)
+        rows = cursor.fetchall()
+        if not rows:
+            return []
+        get, build = self._getter(name, shape), shape.build
+        return [build(get(row)) for row in rows]
+
+    def _getter(self, name: str, shape: Shape) -> Callable[[Any], tuple[Any, ...]]:
+        key = (self._sql[name][0], shape.fields)
+        getter = _GETTERS.get(key)
+        if getter is None:
+            columns = [column[0].lower() for column in self._cursor.description]
+            indexes = [columns.index(field) for field in shape.fields]
+            if len(indexes) == 1:
+                index = indexes[0]
+                getter = lambda row: (row[index],)  # noqa: E731
+            else:
+                getter = itemgetter(*indexes)
+            _GETTERS[key] = getter
+        return getter
 
     def many(self, name: str, rows: Sequence[Params]) -> None:
         """Execute a statement once per parameter set."""
@@ -132,10 +134,13 @@ class Tx:
             return
         sql, order = self._sql[name]
         batch = [tuple(r[k] for k in order) for r in rows] if order else rows
-        self._cursor.executemany(sql, batch)
+        try:
+            self._cursor.executemany(sql, batch)
+        except self._conflict as exc:
+            raise Conflict(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
 
     def raw(self, sql: str) -> None:
-        """Execute a statement that takes no parameters (DDL, savepoints, tests)."""
+        """Execute a statement that takes no parameters (savepoints, health checks)."""
         self._cursor.execute(sql)
 
     @contextmanager
@@ -183,7 +188,7 @@ class Database(abc.ABC):
 
 def compile_sql(style: str, overrides: dict[str, str] | None = None) -> dict:
     """Every named statement, rewritten for a driver's parameter style."""
-    merged = {**SQL, **(overrides or {})}
+    merged = {**SQL, **TICKET_SQL, **(overrides or {})}
     return {name: prepare(sql, style) for name, sql in merged.items()}
 
 

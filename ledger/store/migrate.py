@@ -22,7 +22,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from ledger.store.database import DatabaseUnavailable
+from ledger.errors import DatabaseUnavailable
 from ledger.store.urls import (
     CONNECT_TIMEOUT_S,
     async_url,
@@ -35,7 +35,7 @@ from ledger.store.urls import (
 
 log = logging.getLogger(__name__)
 
-__all__ = ["UPGRADE_LOCK_KEY", "current_revision", "head_revision", "upgrade"]
+__all__ = ["UPGRADE_LOCK_KEY", "head_revision", "upgrade"]
 
 UPGRADE_LOCK_KEY = 0x746F6B656E64  # "tokend": the advisory lock every upgrader takes
 
@@ -64,22 +64,6 @@ def _unreachable(url: str, exc: OSError) -> DatabaseUnavailable:
     else:
         cause = f"{where(url)}: {exc.strerror or exc}"
     return DatabaseUnavailable(safe_url(url), cause)
-
-
-async def current_revision(url: str) -> str | None:
-    """The revision the database at `url` is at (None for an empty database).
-
-    Raises:
-        DatabaseUnavailable: the database does not answer.
-    """
-    engine = create_async_engine(async_url(url), connect_args=connect_args(url))
-    try:
-        async with engine.connect() as conn:
-            return await conn.run_sync(_current)
-    except OSError as exc:
-        raise _unreachable(url, exc) from None
-    finally:
-        await engine.dispose()
 
 
 def _lock_file(path: str) -> int:
@@ -112,10 +96,13 @@ async def upgrade(url: str) -> tuple[str | None, str]:
         The revision before and after.
 
     Raises:
-        DatabaseUnavailable: the database does not answer.
-        ValueError: the URL is not one tokendesk accepts.
+        DatabaseUnavailable: the database does not answer, or the URL is not usable.
     """
-    engine = create_async_engine(async_url(url), connect_args=connect_args(url, statements=False))
+    try:
+        target = async_url(url)
+    except ValueError as exc:
+        raise DatabaseUnavailable(safe_url(url), str(exc)) from None
+    engine = create_async_engine(target, connect_args=connect_args(url, statements=False))
     try:
         async with _file_lock(url), engine.begin() as conn:
             if not is_sqlite(url):  # held until this transaction ends

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from ledger.store.database import Database, Tx, compile_sql
 from ledger.store.queries import POSTGRES_OVERRIDES
+from ledger.store.ticket_queries import TICKET_OVERRIDES
 from ledger.store.urls import async_url, connect_args
 
 log = logging.getLogger(__name__)
@@ -39,13 +40,14 @@ class PostgresDatabase(Database):
             pool_pre_ping=True,
             connect_args=connect_args(url),  # bounded connects and statements
         )
-        self._sql = compile_sql("numeric_dollar", POSTGRES_OVERRIDES)
+        self._sql = compile_sql("numeric_dollar", {**POSTGRES_OVERRIDES, **TICKET_OVERRIDES})
+        self._conflict = self.engine.dialect.dbapi.IntegrityError
 
     def _in_transaction(self, sync: Connection, op: Callable[[Tx], T], commit: bool) -> T:
         dbapi: Any = sync.connection.dbapi_connection
         cursor = dbapi.cursor()
         try:
-            result = op(Tx(cursor, self._sql, "numeric_dollar"))
+            result = op(Tx(cursor, self._sql, "postgresql", self._conflict))
         except BaseException:
             dbapi.rollback()
             raise

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ACCOUNT_COLUMNS", "GENERATION_COLUMNS", "SQL", "prepare"]
+__all__ = [
+    "ACCOUNT_COLUMNS",
+    "GENERATION_COLUMNS",
+    "POSTGRES_OVERRIDES",
+    "SQL",
+    "prepare",
+]
 
 ACCOUNT_COLUMNS = (
     "account_id",
@@ -60,7 +66,7 @@ SQL: dict[str, str] = {
     "account_by_user": f"SELECT {_ACC} FROM accounts WHERE discord_user_id = :id",
     "account_lock": f"SELECT {_ACC} FROM accounts WHERE account_id = :id",
     "account_lock_and_generation": f"SELECT {_ACC}, EXISTS (SELECT 1 FROM generations"
-    " WHERE generation_id = :gid) FROM accounts WHERE account_id = :id",
+    " WHERE generation_id = :gid) AS charged_before FROM accounts WHERE account_id = :id",
     "generation_exists": "SELECT 1 FROM generations WHERE generation_id = :gid",
     "account_insert": _insert("accounts", ACCOUNT_COLUMNS),
     "account_balances": "UPDATE accounts SET daily = :daily, monthly = :monthly,"
@@ -77,15 +83,14 @@ SQL: dict[str, str] = {
     " :balance_after, :due_us, :recorded_us, :reference, :note)",
     "journal_latest": "SELECT id, kind, bucket, amount, balance_after, due_us, recorded_us,"
     " reference, note FROM journal WHERE account_id = :id ORDER BY id DESC LIMIT :limit",
-    "journal_sums": "SELECT bucket, SUM(amount) FROM journal WHERE account_id = :id"
-    " AND bucket IS NOT NULL GROUP BY bucket",
     "generation": f"SELECT {_GEN}, EXISTS (SELECT 1 FROM refunds r"
-    " WHERE r.generation_id = g.generation_id) FROM generations g WHERE generation_id = :id",
+    " WHERE r.generation_id = g.generation_id) AS refunded FROM generations g"
+    " WHERE generation_id = :id",
     "generation_insert": _insert("generations", (*GENERATION_COLUMNS, "settings")),
     "generation_finish": "UPDATE generations SET status = :status, finished_us = :finished_us,"
     " reason = :reason WHERE generation_id = :generation_id AND status = 'pending'",
     "generations_failed": f"SELECT {_GEN}, EXISTS (SELECT 1 FROM refunds r"
-    " WHERE r.generation_id = g.generation_id) FROM generations g"
+    " WHERE r.generation_id = g.generation_id) AS refunded FROM generations g"
     " WHERE account_id = :id AND status = 'failed' AND charged_us >= :since"
     " ORDER BY charged_us DESC LIMIT :limit",
     "refund_insert": _insert(
@@ -98,6 +103,7 @@ SQL: dict[str, str] = {
     "link_code_insert": _insert("link_codes", ("code", "account_id", "expires_us")),
     "link_code": "SELECT account_id, expires_us, used_us FROM link_codes WHERE code = :code",
     "link_user": "UPDATE accounts SET discord_user_id = :user WHERE account_id = :id",
+    "ping": "SELECT 1",
     "link_code_use": "UPDATE link_codes SET used_us = :now WHERE code = :code AND used_us IS NULL",
 }
 

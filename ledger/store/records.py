@@ -1,50 +1,78 @@
-"""Reading and writing the ledger's records through a `Tx`."""
+"""Reading and writing the ledger's records through a `Tx`, decoded by column name."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from ledger.state import AccountState, Entry, Generation
-from ledger.store.database import Tx
+from ledger.state import AccountState, Entry, Generation, HistoryRow
+from ledger.store.database import Shape, Tx
 from ledger.store.queries import ACCOUNT_COLUMNS, GENERATION_COLUMNS
 
 __all__ = [
+    "account_and_charged_before",
+    "account_for_user",
     "append",
+    "failed_generations",
     "find_account",
+    "finish_generation",
     "generation",
     "insert_account",
     "insert_generation",
+    "insert_refund",
+    "journal_latest",
+    "link_code",
+    "lock_accounts",
+    "ping",
+    "remember_event",
     "save_account",
     "seen_event",
+    "store_link_code",
+    "use_link_code",
 ]
 
-
-def _account(row: tuple[Any, ...] | None) -> AccountState | None:
-    if row is None:
-        return None
-    return AccountState._make(row)  # withheld_renewal stays 0/1: truthy as a bool would be
+ACCOUNT = Shape(ACCOUNT_COLUMNS, AccountState._make)
+ACCOUNT_AND_FLAG = Shape(
+    (*ACCOUNT_COLUMNS, "charged_before"), lambda v: (AccountState._make(v[:-1]), bool(v[-1]))
+)
+GENERATION = Shape(
+    (*GENERATION_COLUMNS, "refunded"), lambda v: Generation._make((*v[:-1], bool(v[-1])))
+)
+HISTORY = Shape(
+    ("due_us", "kind", "bucket", "amount", "balance_after", "reference", "note"),
+    lambda v: HistoryRow(*v),
+)
 
 
 def find_account(tx: Tx, account_id: str, *, lock: bool = False) -> AccountState | None:
     """The account, locked against other writers when `lock` (PostgreSQL row lock)."""
-    return _account(tx.one("account_lock" if lock else "account", {"id": account_id}))
+    return tx.fetch("account_lock" if lock else "account", {"id": account_id}, ACCOUNT)
 
 
-def account_and_known_generation(
+def account_and_charged_before(
     tx: Tx, account_id: str, generation_id: str
 ) -> tuple[AccountState | None, bool]:
     """The account (locked) and whether a generation id was ever charged, in one query."""
-    row = tx.one("account_lock_and_generation", {"id": account_id, "gid": generation_id})
-    if row is None:
-        known = tx.one("generation_exists", {"gid": generation_id}) is not None
-        return None, known
-    return _account(row[:-1]), bool(row[-1])
+    found = tx.fetch(
+        "account_lock_and_generation", {"id": account_id, "gid": generation_id}, ACCOUNT_AND_FLAG
+    )
+    if found is None:
+        return None, tx.one("generation_exists", {"gid": generation_id}) is not None
+    return found
 
 
 def account_for_user(tx: Tx, discord_user_id: str) -> AccountState | None:
     """The account linked to a Discord user, if any."""
-    return _account(tx.one("account_by_user", {"id": discord_user_id}))
+    return tx.fetch("account_by_user", {"id": discord_user_id}, ACCOUNT)
+
+
+def lock_accounts(tx: Tx, account_ids: Sequence[str]) -> None:
+    """Lock accounts in id order so that batches naming the same ones never deadlock.
+
+    SQLite has one writer at a time, so there is nothing to lock there.
+    """
+    if tx.dialect == "postgresql" and len(account_ids) > 1:
+        tx.run("accounts_lock_many", {"ids": sorted(set(account_ids))})
 
 
 def _account_params(state: AccountState) -> dict[str, Any]:
@@ -105,20 +133,20 @@ def append(tx: Tx, account_id: str, entries: Sequence[Entry], recorded_us: int) 
     )
 
 
-def _generation(row: tuple[Any, ...]) -> Generation:
-    return Generation._make((*row[:-1], bool(row[-1])))
+def journal_latest(tx: Tx, account_id: str, limit: int) -> list[HistoryRow]:
+    """The latest journal rows of an account, newest first."""
+    return tx.fetch_all("journal_latest", {"id": account_id, "limit": limit}, HISTORY)
 
 
 def generation(tx: Tx, generation_id: str) -> Generation | None:
     """A generation by id, with whether it was refunded."""
-    row = tx.one("generation", {"id": generation_id})
-    return None if row is None else _generation(row)
+    return tx.fetch("generation", {"id": generation_id}, GENERATION)
 
 
 def failed_generations(tx: Tx, account_id: str, since_us: int, limit: int) -> list[Generation]:
     """An account's failed generations charged since `since_us`, newest first."""
-    rows = tx.all("generations_failed", {"id": account_id, "since": since_us, "limit": limit})
-    return [_generation(row) for row in rows]
+    params = {"id": account_id, "since": since_us, "limit": limit}
+    return tx.fetch_all("generations_failed", params, GENERATION)
 
 
 def insert_generation(tx: Tx, record: Generation, settings: str | None) -> None:
@@ -134,7 +162,66 @@ def finish_generation(tx: Tx, record: Generation) -> None:
     tx.run("generation_finish", params)
 
 
-def seen_event(tx: Tx, event_id: str) -> tuple[str, str] | None:
-    """(digest, outcome) of an event applied before, or None."""
+def insert_refund(tx: Tx, generation: Generation, reference: str, actor: str, at_us: int) -> None:
+    """Record that a generation was refunded; the key refuses a second refund."""
+    tx.run(
+        "refund_insert",
+        {
+            "generation_id": generation.generation_id,
+            "account_id": generation.account_id,
+            "amount": generation.deducted,
+            "reference": reference,
+            "actor": actor,
+            "at_us": at_us,
+        },
+    )
+
+
+def seen_event(tx: Tx, event_id: str) -> str | None:
+    """The content digest of an event applied before, or None."""
     row = tx.one("event", {"id": event_id})
-    return None if row is None else (row[0], row[1])
+    return None if row is None else row[0]
+
+
+def remember_event(
+    tx: Tx, event_id: str, account_id: str, digest: str, outcome: str, recorded_us: int
+) -> None:
+    """Remember an applied event's id, so that sending it again is skipped."""
+    tx.run(
+        "event_insert",
+        {
+            "event_id": event_id,
+            "account_id": account_id,
+            "digest": digest,
+            "outcome": outcome,
+            "recorded_us": recorded_us,
+        },
+    )
+
+
+def store_link_code(tx: Tx, code: str, account_id: str, expires_us: int) -> None:
+    """Keep a one-time link code for an account."""
+    tx.run("link_code_insert", {"code": code, "account_id": account_id, "expires_us": expires_us})
+
+
+def link_code(tx: Tx, code: str) -> tuple[str, int, int | None] | None:
+    """(account_id, expires_us, used_us) of a link code, or None."""
+    row = tx.one("link_code", {"code": code})
+    return None if row is None else (row[0], row[1], row[2])
+
+
+def use_link_code(tx: Tx, code: str, discord_user_id: str, account_id: str, now_us: int) -> bool:
+    """Spend a code and link the user; False if someone else spent it first.
+
+    The update only matches an unused code, so of two redeemers racing, one wins.
+    """
+    if tx.run("link_code_use", {"code": code, "now": now_us}) != 1:
+        return False
+    tx.run("unlink_user", {"user": discord_user_id, "id": account_id})
+    tx.run("link_user", {"user": discord_user_id, "id": account_id})
+    return True
+
+
+def ping(tx: Tx) -> None:
+    """A round trip to the database (health checks)."""
+    tx.one("ping", {})

@@ -20,7 +20,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy.engine import make_url
 
-from ledger.store.database import Database, DatabaseUnavailable, Tx, compile_sql, resolve_all
+from ledger.errors import DatabaseUnavailable
+from ledger.store.database import Database, Tx, compile_sql, resolve_all
 from ledger.store.urls import sqlite_path
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,7 @@ class _Worker(threading.Thread):
 
 class _Writer(_Worker):
     def _run_group(self, cursor: sqlite3.Cursor, jobs: list[Job]) -> list:
-        tx = Tx(cursor, self._sql)
+        tx = Tx(cursor, self._sql, "sqlite", sqlite3.IntegrityError)
         outcomes: list[tuple[Job, Any, BaseException | None]] = []
         try:
             cursor.execute("BEGIN IMMEDIATE")
@@ -126,7 +127,7 @@ class _Writer(_Worker):
 
 class _Reader(_Worker):
     def _run_group(self, cursor: sqlite3.Cursor, jobs: list[Job]) -> list:
-        tx = Tx(cursor, self._sql)
+        tx = Tx(cursor, self._sql, "sqlite", sqlite3.IntegrityError)
         outcomes = []
         for job in jobs:
             try:
@@ -214,7 +215,9 @@ class SqliteDatabase(Database):
         if self._inline_tx is None:
             self._inline = connect(self.path, busy_ms=0)
             self._inline.execute("PRAGMA wal_autocheckpoint=0")  # the writer checkpoints
-            self._inline_tx = Tx(self._inline.cursor(), compile_sql("named"))
+            self._inline_tx = Tx(
+                self._inline.cursor(), compile_sql("named"), "sqlite", sqlite3.IntegrityError
+            )
         tx, conn = self._inline_tx, self._inline
         assert conn is not None
         op, future, _loop = job

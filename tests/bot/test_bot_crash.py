@@ -13,6 +13,7 @@ from ledger.clock import SystemClock
 from ledger.events import parse_event
 from ledger.service import LedgerService
 from ledger.store.database import open_database
+from tests.audit import query
 from tests.bot.desk import eventually
 from tests.bot.test_run import bot_env, serving, tokendesk
 
@@ -48,20 +49,12 @@ async def _seed(url: str, users: list[str]) -> None:
 
 async def _consistent(url: str) -> tuple[int, int]:
     """Check every ticket; return (approved, open)."""
-    db = open_database(url)
-    try:
-        tickets = await db.read(
-            lambda tx: tx.all_sql(
-                "SELECT t.id, t.state, t.refunded, (SELECT COUNT(*) FROM refunds r"
-                " WHERE r.generation_id = t.generation_id) FROM tickets t",
-                {},
-            )
-        )
-        balances = await db.read(
-            lambda tx: tx.all_sql("SELECT account_id, monthly FROM accounts", {})
-        )
-    finally:
-        await db.close()
+    tickets = await query(
+        url,
+        "SELECT t.id, t.state, t.refunded, (SELECT COUNT(*) FROM refunds r"
+        " WHERE r.generation_id = t.generation_id) FROM tickets t",
+    )
+    balances = await query(url, "SELECT account_id, monthly FROM accounts")
     for ticket_id, state, refunded, refunds in tickets:
         assert (state, refunded, refunds) in (("approved", 77, 1), ("open", 0, 0)), ticket_id
     refunded_accounts = {f"acc-{tid - 1}" for tid, state, _, _ in tickets if state == "approved"}

@@ -12,6 +12,7 @@ import random
 from collections import Counter
 
 from bot.emulator import InvalidOptionValue
+from tests.audit import journal_sums
 from tests.bot.test_tickets import _erin
 
 HOSTILE = [
@@ -138,7 +139,7 @@ async def test_thousands_of_hostile_options_get_answers_that_never_ping(desk):
     )
     assert counts["answered"] > 2_000
     ledger = desk.services.ledger
-    sums = dict(await ledger.db.read(lambda tx: tx.all("journal_sums", {"id": "acc-e"})))
+    sums = await journal_sums(ledger.db.url, "acc-e")
     state = await ledger.account("acc-e")
     assert (state.daily, state.monthly, state.rollover) == tuple(
         sums.get(b, 0) for b in ("daily", "monthly", "rollover")

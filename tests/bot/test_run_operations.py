@@ -57,6 +57,7 @@ async def test_sigterm_finishes_the_approval_in_flight_answers_nothing_new_and_e
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT state, refunded FROM tickets").fetchall() == [("approved", 77)]
     assert all(LINE.match(line) for line in running.lines())
+    assert emu.token not in running.log.read_text(), "the bot token was logged"
 
 
 async def test_metrics_move_with_the_work_and_healthz_names_a_disconnected_shard(

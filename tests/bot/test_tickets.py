@@ -108,7 +108,7 @@ async def test_without_the_moderator_role_approve_is_refused_and_changes_nothing
     [
         ("g-fine", "did not fail"),
         ("g-nope", "can't find a generation"),
-        ("g-theirs", "not on your account"),
+        ("g-theirs", "can't find a generation"),
         ("g-relaxed", "took no tokens"),
     ],
 )

@@ -12,6 +12,7 @@ from ledger.clock import SystemClock
 from ledger.events import parse_event
 from ledger.service import LedgerService
 from ledger.store.database import open_database
+from tests.audit import query
 from tests.bot.desk import fields
 from tests.bot.test_run import bot_env, serving, tokendesk
 
@@ -93,9 +94,5 @@ async def test_two_processes_decide_tickets_and_read_balances_with_one_refund(pg
             for process in processes:
                 await process.wait()
 
-    db = open_database(pg_url)
-    try:
-        refunds = await db.read(lambda tx: tx.all_sql("SELECT generation_id FROM refunds", {}))
-        assert refunds == [("g-fail",)]
-    finally:
-        await db.close()
+    refunds = await query(pg_url, "SELECT generation_id FROM refunds")
+    assert refunds == [("g-fail",)]

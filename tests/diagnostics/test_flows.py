@@ -45,6 +45,7 @@ ARTISAN = UserFacts(
     relaxed_used_today=0,
     next_daily_reset=RESET,
     next_renewal=RENEWAL,
+    daily_allowance=150,
 )
 FREE_AT_ZERO = replace(
     ARTISAN,
@@ -57,7 +58,7 @@ FREE_AT_ZERO = replace(
     relaxed_eligible=False,
     next_renewal=None,
 )
-UNLINKED = UserFacts.unlinked(RESET)
+UNLINKED = UserFacts.unlinked(RESET, 150)
 
 
 def timestamp(when: datetime) -> str:

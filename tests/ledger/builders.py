@@ -11,6 +11,7 @@ from ledger.clock import FixedClock
 from ledger.events import Event, Invalid, parse_event
 from ledger.operations import EventResult
 from ledger.service import LedgerService
+from tests.audit import query, sums_match
 
 _ids = itertools.count(1)
 
@@ -77,20 +78,11 @@ class Ledger:
 
     async def journal(self, account: str = "acc") -> list[tuple]:
         """Every stored journal row of the account, oldest first: (kind, bucket, amount, due_us)."""
-        return await self.service.db.read(
-            lambda tx: [
-                (r[1], r[2], r[3], r[5])
-                for r in reversed(tx.all("journal_latest", {"id": account, "limit": 100000}))
-            ]
-        )
+        return await journal_rows(self.service.db.url, account)
 
     async def sums_match(self, account: str = "acc") -> bool:
         """Each stored bucket equals the sum of its journal rows."""
-        state = await self.service.db.read(lambda tx: tx.one("account", {"id": account}))
-        sums = dict(await self.service.db.read(lambda tx: tx.all("journal_sums", {"id": account})))
-        assert state is not None
-        stored = {"daily": state[3], "monthly": state[4], "rollover": state[5], "api": state[6]}
-        return all(stored[b] == sums.get(b, 0) for b in stored)
+        return await sums_match(self.service.db.url, account)
 
 
 def us(instant: str) -> int:
@@ -98,3 +90,23 @@ def us(instant: str) -> int:
     from ledger.cycles import to_us
 
     return to_us(datetime.fromisoformat(instant))
+
+
+async def journal_rows(url: str, account: str) -> list[tuple]:
+    """Every stored journal row of an account, oldest first: (kind, bucket, amount, due_us)."""
+    rows = await query(
+        url,
+        "SELECT kind, bucket, amount, due_us FROM journal WHERE account_id = ? ORDER BY id",
+        account,
+    )
+    return [tuple(row) for row in rows]
+
+
+def charge_event(
+    service: LedgerService, account: str, gid: str, cost: int, source: str = "web"
+) -> Event:
+    """A `generation.charged` event at the service's present, with a fresh id."""
+    at = service.clock.now().isoformat()
+    parsed = parse_event(charged(at, gid, cost, account, source), service.catalogue)
+    assert isinstance(parsed, Event), parsed
+    return parsed

@@ -8,7 +8,8 @@ from ledger.clock import FixedClock
 from ledger.events import parse_event
 from ledger.service import LedgerService
 from ledger.store.database import open_database
-from tests.ledger.builders import created
+from tests.audit import journal_sums
+from tests.ledger.builders import charge_event, created, journal_rows
 
 
 async def _two_hundred_charges(url: str, clock: FixedClock, services: int) -> None:
@@ -20,19 +21,19 @@ async def _two_hundred_charges(url: str, clock: FixedClock, services: int) -> No
         assert (await first.apply(parse_event(body, first.catalogue))).outcome == "applied"
         # 8,500 tokens; 200 charges of 60 want 12,000: exactly 141 fit (8,460), 59 are refused.
         results = await asyncio.gather(
-            *(ledgers[n % services].charge("busy", f"g{n}", 60) for n in range(200))
+            *(
+                ledgers[n % services].apply(charge_event(first, "busy", f"g{n}", 60))
+                for n in range(200)
+            )
         )
         outcomes = [r.outcome for r in results]
         assert outcomes.count("applied") == 141
         assert outcomes.count("refused") == 59
         balance = await first.balance("busy")
         assert (balance.daily, balance.monthly, balance.rollover) == (0, 40, 0)
-        sums = dict(await first.db.read(lambda tx: tx.all("journal_sums", {"id": "busy"})))
-        assert sums == {"monthly": 40}
-        charges = await first.db.read(
-            lambda tx: tx.all("journal_latest", {"id": "busy", "limit": 1000})
-        )
-        assert sum(1 for row in charges if row[1] == "charge") == 141
+        assert await journal_sums(url, "busy") == {"monthly": 40}
+        charges = await journal_rows(url, "busy")
+        assert sum(1 for row in charges if row[0] == "charge") == 141
     finally:
         for db in dbs:
             await db.close()
@@ -53,7 +54,9 @@ async def test_a_generation_charged_from_two_connections_at_once_is_charged_once
     try:
         body = created("2026-03-10T09:00:00Z", account="x")
         await a.apply(parse_event(body, a.catalogue))
-        results = await asyncio.gather(*(s.charge("x", "same", 10) for s in (a, b, a, b)))
+        results = await asyncio.gather(
+            *(s.apply(charge_event(a, "x", "same", 10)) for s in (a, b, a, b))
+        )
         assert sorted(r.outcome for r in results) == ["applied", "rejected", "rejected", "rejected"]
         assert (await a.balance("x")).daily == 140
     finally:

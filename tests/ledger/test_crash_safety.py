@@ -34,6 +34,7 @@ from bot.http.webhook import make_app, sign
 from ledger.clock import SystemClock
 from ledger.service import LedgerService
 from ledger.store.database import open_database
+from tests.audit import query
 
 ROOT = Path(__file__).parents[2]
 SECRET = "crash-test-secret"
@@ -520,12 +521,10 @@ async def test_retries_racing_their_first_attempt_on_postgresql_apply_each_event
             balance = await service.balance(account)
             charges = sum(1 for batch in batches for e in batch if e["account_id"] == account)
             assert balance.monthly == 60_000 - 7 * charges
-        sums = await db.read(
-            lambda tx: tx.all_sql(
-                "SELECT account_id, SUM(amount) FROM journal WHERE bucket = 'monthly'"
-                " GROUP BY account_id",
-                {},
-            )
+        sums = await query(
+            db.url,
+            "SELECT account_id, SUM(amount) FROM journal WHERE bucket = 'monthly'"
+            " GROUP BY account_id",
         )
         assert {a: (await service.balance(a)).monthly for a in accounts} == dict(sums)
     finally:

@@ -30,7 +30,7 @@ def reason(body) -> str:
         ("source", "mobile", "source"),
         ("generation_id", "g" * 129, "longer than 128"),
         ("generation_id", "g\x00", "control characters"),
-        ("settings", {"k": "v" * 5000}, "4 KB"),
+        ("settings", {"k": "v" * 5000}, "larger than 4,096 bytes"),
         ("settings", [1], "JSON object"),
         ("at", "2026-03-10T10:00:00", "no UTC offset"),
         ("at", "yesterday", "not an ISO 8601"),

@@ -181,6 +181,8 @@ SETTINGS: list[tuple[Any, bool | None]] = [
     ({"s": "\ud800 lone"}, True),
     ({"nan": math.nan, "inf": math.inf}, True),
     ({"big": "x" * 4_100}, False),
+    ({"big": "é" * 2_043}, True),  # 4,096 bytes of UTF-8, 12,000 once escaped
+    ({"big": "é" * 2_044}, False),
     ([], False),
     ("{}", False),
     (5, False),
@@ -193,12 +195,14 @@ REASONS: list[tuple[Any, bool | None]] = [
     ("", True),
     ("timeout after 30 s 🙂", True),
     (None, True),
-    ("x" * 1_001, False),
-    ("nul \x00 inside", False),
-    ("lone \ud800", False),
-    (5, False),
-    ([], False),
-    ({}, False),
+    # SPEC 2: a reason is never a cause to reject; what is kept may be cut to 1,000.
+    ("x" * 1_001, True),
+    ("y" * 50_000, True),
+    ("nul \x00 inside", True),
+    ("lone \ud800", True),
+    (5, True),
+    ([], True),
+    ({}, True),
 ]
 TYPE_VALUES: list[tuple[Any, bool | None]] = [
     ("account.deleted", False),
@@ -507,8 +511,10 @@ def check(result: Event | Invalid) -> None:
         assert result.source in ("web", "api")
         assert type(result.cost) is int and 1 <= result.cost <= 10**12
         if result.settings is not None:
-            assert len(result.settings.encode()) <= 4096
-            assert isinstance(json.loads(result.settings), dict)
+            decoded = json.loads(result.settings)
+            assert isinstance(decoded, dict)
+            compact = json.dumps(decoded, separators=(",", ":"), ensure_ascii=False)
+            assert len(compact.encode("utf-8", "surrogatepass")) <= 4096
             assert _storable(result.settings), repr(result.settings)
     if result.type in ("generation.succeeded", "generation.failed"):
         _ident(result.generation_id)

@@ -13,7 +13,7 @@ async def test_artisan_drains_then_runs_relaxed_with_negative_display(book):
     await book.ok(charged("2026-03-10T11:00:00Z", "g2", 12))
     b = await book.balance("2026-03-10T11:00:01Z")
     assert (b.display_total, b.relaxed_used_today) == (-52, 52)
-    gen = await book.service.generation("g2")
+    gen = await book.service.read(lambda uow: uow.generation("g2"))
     assert gen is not None and (gen.deducted, gen.relaxed, gen.outcome) == (0, 12, "relaxed")
 
 

@@ -4,6 +4,7 @@ import sqlite3
 
 import pytest
 
+from tests.audit import query
 from tests.ledger.builders import charged, created, failed
 
 
@@ -29,14 +30,19 @@ async def test_the_database_refuses_a_second_charge_and_a_second_refund(book):
 
 async def test_a_unit_of_work_that_raises_leaves_nothing_behind(book):
     await book.ok(created("2026-03-10T09:00:00Z"))
+    await book.ok(charged("2026-03-10T09:10:00Z", "g1", 40))
+    await book.ok(failed("2026-03-10T09:11:00Z", "g1"))
 
-    def half_then_fail(tx):
-        tx.raw("UPDATE accounts SET daily = 0 WHERE account_id = 'acc'")
+    def refund_then_fail(uow):
+        paid = uow.refund("g1", reference="#1", actor="mod")
+        assert paid.total == 40  # written, inside the transaction
         raise RuntimeError("boom")
 
     with pytest.raises(RuntimeError):
-        await book.service.db.write(half_then_fail)
-    assert await book.buckets("2026-03-10T09:00:01Z") == (150, 0, 0)
+        await book.service.write(refund_then_fail)
+    assert await book.buckets("2026-03-10T09:12:00Z") == (110, 0, 0)
+    assert await query(book.service.db.url, "SELECT * FROM refunds") == []
+    assert (await book.service.refund("g1", reference="#2", actor="mod")).total == 40
 
 
 async def test_tokens_are_64_bit_on_postgres_too(book):

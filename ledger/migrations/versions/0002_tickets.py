@@ -7,6 +7,8 @@ Revises: 0001
 import sqlalchemy as sa
 from alembic import op
 
+from ledger.tickets import OPEN_STATES, TicketState
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -14,7 +16,10 @@ depends_on = None
 
 BIG = sa.BigInteger()
 SERIAL = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-OPEN = sa.text("state IN ('open', 'claimed')")
+# The states come from the one enum that names them. A migration that adds a state must
+# recreate `known_state` from the enum too, so old and new databases end up alike.
+STATES = ", ".join(f"'{state}'" for state in TicketState)
+OPEN = sa.text("state IN (" + ", ".join(f"'{state}'" for state in OPEN_STATES) + ")")
 
 
 def upgrade() -> None:
@@ -39,9 +44,7 @@ def upgrade() -> None:
         sa.Column("decision_reason", sa.Text()),
         sa.Column("refunded", BIG, nullable=False, server_default="0"),
         sa.Column("notice_pending", sa.Boolean(), nullable=False, server_default=sa.false()),
-        sa.CheckConstraint(
-            "state IN ('open', 'claimed', 'approved', 'denied', 'closed')", name="known_state"
-        ),
+        sa.CheckConstraint(f"state IN ({STATES})", name="known_state"),
     )
     # At most one open refund ticket per generation: the database says so, whatever races.
     op.create_index(

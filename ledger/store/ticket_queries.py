@@ -1,0 +1,78 @@
+"""The SQL for support tickets and their log, with `:name` parameters (see `queries`)."""
+
+from __future__ import annotations
+
+from ledger.tickets import OPEN_STATES, TicketKind
+
+__all__ = ["TICKET_COLUMNS", "TICKET_OVERRIDES", "TICKET_SQL"]
+
+TICKET_COLUMNS = (
+    "id",
+    "kind",
+    "category",
+    "state",
+    "user_id",
+    "account_id",
+    "generation_id",
+    "tokens",
+    "details",
+    "answers",
+    "created_us",
+    "updated_us",
+    "claimed_by",
+    "first_response_us",
+    "resolved_us",
+    "decided_by",
+    "decision_reason",
+    "refunded",
+    "notice_pending",
+)
+_NEW = TICKET_COLUMNS[1:12]
+"""What a new ticket is stored with; the rest starts empty."""
+_CHANGING = TICKET_COLUMNS[3:4] + TICKET_COLUMNS[11:]
+"""What a ticket's life changes: its state and everything after `created_us`."""
+_OPEN = ", ".join(f"'{state}'" for state in OPEN_STATES)
+_SELECT = (
+    "SELECT "
+    + ", ".join(f"t.{c}" for c in TICKET_COLUMNS)
+    + ", g.reason AS failure_reason FROM tickets t"
+    " LEFT JOIN generations g ON g.generation_id = t.generation_id"
+)
+_LOG = "at_us, actor, action, from_state, to_state, note"
+
+TICKET_SQL: dict[str, str] = {
+    "ticket_insert": f"INSERT INTO tickets ({', '.join(_NEW)})"
+    f" VALUES ({', '.join(':' + c for c in _NEW)}) RETURNING id",
+    "ticket": f"{_SELECT} WHERE t.id = :id",
+    "ticket_lock": f"{_SELECT} WHERE t.id = :id",
+    "ticket_update": "UPDATE tickets SET "
+    + ", ".join(f"{c} = :{c}" for c in _CHANGING)
+    + " WHERE id = :id",
+    "ticket_open_count_for_user": "SELECT COUNT(*) FROM tickets"
+    f" WHERE user_id = :user AND state IN ({_OPEN})",
+    "ticket_open_for_generation": "SELECT id FROM tickets"
+    f" WHERE generation_id = :gid AND state IN ({_OPEN})",
+    "tickets_open_refund_generations": "SELECT generation_id FROM tickets"
+    f" WHERE user_id = :user AND kind = '{TicketKind.REFUND}' AND state IN ({_OPEN})",
+    "tickets_of_user": f"{_SELECT} WHERE t.user_id = :user"
+    " ORDER BY t.created_us DESC, t.id DESC LIMIT :limit OFFSET :offset",
+    "tickets_with_notice": f"{_SELECT} WHERE t.user_id = :user AND t.notice_pending = :yes"
+    " ORDER BY t.id",
+    "tickets_notice_taken": "UPDATE tickets SET notice_pending = :no"
+    " WHERE user_id = :user AND notice_pending = :yes",
+    "tickets_queue": f"{_SELECT} WHERE"
+    f" ((CAST(:state AS VARCHAR(16)) IS NULL AND t.state IN ({_OPEN})) OR t.state = :state)"
+    " AND (CAST(:category AS VARCHAR(32)) IS NULL OR t.category = :category)"
+    " ORDER BY t.created_us, t.id LIMIT :limit OFFSET :offset",
+    "tickets_since": f"{_SELECT} WHERE t.created_us >= :since ORDER BY t.created_us, t.id",
+    "ticket_log_insert": f"INSERT INTO ticket_log (ticket_id, {_LOG})"
+    " VALUES (:ticket_id, :at_us, :actor, :action, :from_state, :to_state, :note)",
+    "ticket_log": f"SELECT ticket_id, {_LOG} FROM ticket_log WHERE ticket_id = :id ORDER BY id",
+    "ticket_logs_since": f"SELECT ticket_id, {_LOG} FROM ticket_log WHERE ticket_id IN"
+    " (SELECT id FROM tickets WHERE created_us >= :since) ORDER BY id",
+}
+
+TICKET_OVERRIDES = {
+    # A decision holds the ticket's row until it commits: two moderators, one refund.
+    "ticket_lock": TICKET_SQL["ticket_lock"] + " FOR UPDATE OF t",
+}

@@ -1,0 +1,147 @@
+"""A unit of work for packages above the ledger: one transaction, typed operations, no SQL.
+
+`LedgerService.write(fn)` runs `fn(uow)` in one transaction and commits it; an exception
+rolls everything back. The ticket desk uses it so that approving a ticket and paying its
+refund commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from ledger.operations import refund_op
+from ledger.plans import Catalogue
+from ledger.refunds import Refunded, RefundRefusal
+from ledger.state import AccountState, Generation
+from ledger.store import records, ticket_records
+from ledger.store.database import Tx
+from ledger.tickets import Ticket, TicketCategory, TicketLogEntry, TicketState
+
+__all__ = ["TicketBook", "UnitOfWork"]
+
+
+class TicketBook:
+    """Tickets and their log, inside a unit of work."""
+
+    __slots__ = ("_tx",)
+
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+
+    def insert(self, ticket: Ticket) -> int:
+        """Store a new ticket (its `id` is ignored) and return its number.
+
+        Raises:
+            Conflict: the generation already has an open refund ticket (another writer).
+        """
+        return ticket_records.insert_ticket(self._tx, ticket)
+
+    def load(self, ticket_id: int, *, lock: bool = False) -> Ticket | None:
+        """A ticket; with `lock`, other writers wait for this transaction to end."""
+        return ticket_records.load_ticket(self._tx, ticket_id, lock=lock)
+
+    def save(self, ticket: Ticket) -> None:
+        """Store what changed in a ticket's life (state, claim, times, decision, notice)."""
+        ticket_records.save_ticket(self._tx, ticket)
+
+    def log(self, ticket_id: int, entry: TicketLogEntry) -> None:
+        """Append one entry to a ticket's log."""
+        ticket_records.log_action(self._tx, ticket_id, entry)
+
+    def history(self, ticket_id: int) -> list[TicketLogEntry]:
+        """A ticket's log, in order."""
+        return ticket_records.ticket_log(self._tx, ticket_id)
+
+    def histories_since(self, since_us: int) -> dict[int, list[TicketLogEntry]]:
+        """The logs of the tickets opened since an instant, by ticket number."""
+        return ticket_records.ticket_logs_since(self._tx, since_us)
+
+    def count_open_for_user(self, user_id: str) -> int:
+        """How many open or claimed tickets a user has."""
+        return ticket_records.count_open_for_user(self._tx, user_id)
+
+    def open_for_generation(self, generation_id: str) -> int | None:
+        """The open refund ticket of a generation, if there is one."""
+        return ticket_records.open_ticket_for(self._tx, generation_id)
+
+    def open_refund_generations(self, user_id: str) -> set[str]:
+        """Generation ids a user has an open refund ticket for."""
+        return ticket_records.open_refund_generations(self._tx, user_id)
+
+    def of_user(self, user_id: str, limit: int, offset: int = 0) -> list[Ticket]:
+        """A user's tickets, newest first."""
+        return ticket_records.tickets_of_user(self._tx, user_id, limit, offset)
+
+    def take_notices(self, user_id: str) -> list[Ticket]:
+        """Decisions the user was not told about; they count as told from now."""
+        return ticket_records.take_notices(self._tx, user_id)
+
+    def queue(
+        self,
+        state: TicketState | None,
+        category: TicketCategory | None,
+        limit: int,
+        offset: int = 0,
+    ) -> list[Ticket]:
+        """Tickets in a state (default: open and claimed), oldest first."""
+        return ticket_records.queue(self._tx, state, category, limit, offset)
+
+    def since(self, since_us: int) -> list[Ticket]:
+        """Tickets opened since an instant, oldest first."""
+        return ticket_records.tickets_since(self._tx, since_us)
+
+
+class UnitOfWork:
+    """What one transaction may read and do. Made by `LedgerService.write` and `read`.
+
+    Attributes:
+        now_us: the instant the transaction acts at.
+        tickets: tickets and their log.
+    """
+
+    __slots__ = ("_catalogue", "_tx", "now_us", "tickets")
+
+    def __init__(self, tx: Tx, now_us: int, catalogue: Catalogue) -> None:
+        self._tx = tx
+        self._catalogue = catalogue
+        self.now_us = now_us
+        self.tickets = TicketBook(tx)
+
+    def account_for_user(self, discord_user_id: str) -> AccountState | None:
+        """The account linked to a Discord user, if any."""
+        return records.account_for_user(self._tx, discord_user_id)
+
+    def generation(self, generation_id: str) -> Generation | None:
+        """A generation by id (with whether it was refunded), or None."""
+        return records.generation(self._tx, generation_id)
+
+    def refund(
+        self, generation_id: str, *, reference: str, actor: str, account_id: str | None = None
+    ) -> Refunded | RefundRefusal:
+        """Refund a failed generation's deducted tokens, in this transaction.
+
+        Args:
+            generation_id: the generation.
+            reference: what the journal cites (a ticket `#N`).
+            actor: who decided it.
+            account_id: when given, the generation must be this account's.
+
+        Raises:
+            Conflict: another writer refunded it first (the refunds key refused a second).
+        """
+        return refund_op(
+            self._tx,
+            generation_id,
+            reference,
+            actor,
+            self.now_us,
+            self._catalogue,
+            account_id=account_id,
+        )
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Make the enclosed work atomic: on an exception it is undone, the rest stays."""
+        with self._tx.savepoint():
+            yield
