@@ -118,7 +118,7 @@ async def _serve_health(
     from aiohttp import web
 
     app = web.Application()
-    checks = [gateway_check(bot), database_check(services.db)]
+    checks = [gateway_check(bot), database_check(services.ledger)]
     add_health_routes(app, checks, services.metrics)
     server = HttpServer(app, shutdown_timeout=1.0)
     try:

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from aiohttp import web
 
 from bot.metrics import CONTENT_TYPE, Metrics
-from ledger.store.database import Database
+from ledger.service import LedgerService
 
 log = logging.getLogger(__name__)
 
@@ -24,12 +24,12 @@ Check = Callable[[], Awaitable[str | None]]
 DATABASE_TIMEOUT_S = 2.0
 
 
-def database_check(db: Database, timeout: float = DATABASE_TIMEOUT_S) -> Check:
-    """A check that the database answers `SELECT 1` within `timeout` seconds."""
+def database_check(ledger: LedgerService, timeout: float = DATABASE_TIMEOUT_S) -> Check:
+    """A check that the ledger's database answers a round trip within `timeout` seconds."""
 
     async def check() -> str | None:
         try:
-            await asyncio.wait_for(db.read(lambda tx: tx.raw("SELECT 1")), timeout)
+            await asyncio.wait_for(ledger.ping(), timeout)
         except TimeoutError:
             return f"database: no answer within {timeout:g} s"
         except Exception as exc:  # whatever the driver says, the database is not usable

@@ -143,7 +143,7 @@ def make_app(
 
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app.router.add_post("/v1/events", events)
-    add_health_routes(app, [database_check(service.db)], metrics)
+    add_health_routes(app, [database_check(service)], metrics)
     return app
 
 
