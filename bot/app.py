@@ -11,7 +11,7 @@ from bot.cogs.account import AccountCog
 from bot.cogs.help import HelpCog
 from bot.cogs.pricing import PricingCog
 from bot.cogs.support import SupportCog
-from bot.errors import handle_error
+from bot.gate import GatedTree, InteractionGate
 from bot.services import Services
 from bot.views.tickets import TicketAction
 from bot.views.troubleshoot import FlowChoice, RefundPick
@@ -37,10 +37,11 @@ class TokendeskBot(commands.AutoShardedBot):
             intents=intents,
             help_command=None,
             allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=GatedTree,  # every interaction passes the gate; its errors, handle_error
             **options,
         )
         self.services = services
-        self.tree.on_error = handle_error
+        self.gate = InteractionGate(services.metrics)
         self.synced = False
 
     async def setup_hook(self) -> None:

@@ -259,6 +259,12 @@ class TicketDesk:
         """Generation ids the user already has an open refund ticket for."""
         return await self.ledger.read(lambda uow: uow.tickets.open_refund_generations(user_id))
 
+    async def open_count(self) -> int:
+        """How many tickets are open or claimed (for the `tokendesk_tickets_open` gauge)."""
+        # TODO(lead): a COUNT(*) statement in ledger/store/ticket_queries.py would spare
+        # decoding the open tickets; the queue is small, so this reads it whole for now.
+        return await self.ledger.read(lambda uow: len(uow.tickets.queue(None, None, 10**9)))
+
     async def queue(
         self,
         state: TicketState | str | None = None,

@@ -45,10 +45,6 @@ def register(verbs: argparse._SubParsersAction) -> None:
     p = verbs.add_parser("link-code", help="a one-time code the account's owner gives to /link")
     p.add_argument("account", help="the account_id to link")
     p.set_defaults(handler=link_code)
-    p = verbs.add_parser("webhook", help="serve the signed events webhook (POST /v1/events)")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    p.add_argument("--port", type=int, default=8080, help="port to listen on (8080)")
-    p.set_defaults(handler=webhook)
     p = verbs.add_parser("db", help="database maintenance")
     db_verbs = p.add_subparsers(dest="db_verb", required=True, metavar="ACTION")
     db_verbs.add_parser("upgrade", help="bring the schema to the current version").set_defaults(
@@ -205,28 +201,4 @@ async def link_code(args: argparse.Namespace) -> int:
         raise CliError(f"no account {args.account!r}")
     print(code)
     print("Valid for 15 minutes, once. The account's owner types /link code:" + code)
-    return 0
-
-
-async def webhook(args: argparse.Namespace) -> int:
-    from aiohttp import web
-
-    from ledger.webhook import make_app
-
-    secret = load_settings().webhook_secret
-    if not secret:
-        raise CliError("TOKENDESK_WEBHOOK_SECRET is not set: the webhook cannot check signatures")
-    async with open_ledger() as service:
-        runner = web.AppRunner(make_app(service, secret), access_log=None)
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, args.host, args.port).start()
-        except OSError as exc:
-            await runner.cleanup()
-            raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
-        print(f"webhook listening on http://{args.host}:{args.port}/v1/events", flush=True)
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await runner.cleanup()
     return 0

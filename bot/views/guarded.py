@@ -1,7 +1,8 @@
 """A base for persistent components: their errors reach the one error handler.
 
 discord.py only logs what a DynamicItem's callback raises, which would leave the user
-with "This interaction failed"; these items answer through `handle_error` instead.
+with "This interaction failed"; these items answer through the interaction gate, whose
+failures reach `handle_error`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.errors import handle_error
+from bot.gate import InteractionGate
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -28,8 +29,10 @@ def services_of(interaction: discord.Interaction) -> Services:
 
 
 async def settle(interaction: discord.Interaction, work: Awaitable[None]) -> None:
-    """Run a component's work; any failure is answered by the error handler."""
-    try:
-        await work
-    except Exception as exc:
-        await handle_error(interaction, exc)
+    """Run a component's work through the bot's interaction gate (`bot.gate`).
+
+    The gate counts and times it, answers any failure through the error handler, and
+    leaves it unanswered when the process is stopping.
+    """
+    gate: InteractionGate = interaction.client.gate  # type: ignore[attr-defined]
+    await gate.run(interaction, work)

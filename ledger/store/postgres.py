@@ -13,7 +13,7 @@ from ledger.store.database import Database, Tx, compile_sql
 from ledger.store.outbox_queries import OUTBOX_OVERRIDES
 from ledger.store.queries import POSTGRES_OVERRIDES
 from ledger.store.ticket_queries import TICKET_OVERRIDES
-from ledger.store.urls import async_url
+from ledger.store.urls import async_url, connect_args
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,11 @@ class PostgresDatabase(Database):
         self.url = url
         size = pool_size or 10
         self.engine = create_async_engine(
-            async_url(url), pool_size=size, max_overflow=size, pool_pre_ping=True
+            async_url(url),
+            pool_size=size,
+            max_overflow=size,
+            pool_pre_ping=True,
+            connect_args=connect_args(url),  # bounded connects and statements
         )
         overrides = {**POSTGRES_OVERRIDES, **TICKET_OVERRIDES, **OUTBOX_OVERRIDES}
         self._sql = compile_sql("numeric_dollar", overrides)

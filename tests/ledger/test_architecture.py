@@ -9,6 +9,7 @@ ROOT = Path(__file__).parents[2]
 FORBIDDEN = {
     "ledger": {"bot", "diagnostics", "discord"},
     "diagnostics": {"bot", "discord"},
+    "bot/http": {"discord"},  # the webhook process never loads discord.py
 }
 
 

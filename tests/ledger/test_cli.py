@@ -15,7 +15,8 @@ ROOT = Path(__file__).parents[2]
 
 
 def tokendesk(*args: str, url: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "TOKENDESK_DATABASE_URL": url}
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD", "TOKENDESK"))}
+    env = {**base, "TOKENDESK_DATABASE_URL": url}
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=stdin,
