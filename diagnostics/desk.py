@@ -261,9 +261,7 @@ class TicketDesk:
 
     async def open_count(self) -> int:
         """How many tickets are open or claimed (for the `tokendesk_tickets_open` gauge)."""
-        # TODO(lead): a COUNT(*) statement in ledger/store/ticket_queries.py would spare
-        # decoding the open tickets; the queue is small, so this reads it whole for now.
-        return await self.ledger.read(lambda uow: len(uow.tickets.queue(None, None, 10**9)))
+        return await self.ledger.read(lambda uow: uow.tickets.count_open())
 
     async def queue(
         self,

@@ -59,6 +59,10 @@ class TicketBook:
         """The logs of the tickets opened since an instant, by ticket number."""
         return ticket_records.ticket_logs_since(self._tx, since_us)
 
+    def count_open(self) -> int:
+        """How many tickets are open or claimed."""
+        return ticket_records.count_open(self._tx)
+
     def count_open_for_user(self, user_id: str) -> int:
         """How many open or claimed tickets a user has."""
         return ticket_records.count_open_for_user(self._tx, user_id)
