@@ -111,7 +111,8 @@ class TicketDesk:
             if account_id is not None and _open_for_user(tx, user_id) >= policy.max_open_per_user:
                 return Refused("too_many_open")
             gen = records.generation(tx, generation_id)
-            open_id = _open_ticket_for(tx, generation_id) if gen else None
+            theirs = gen is not None and gen.account_id == account_id
+            open_id = _open_ticket_for(tx, generation_id) if theirs else None
             problem = refund_problem(gen, account_id, open_id, now, policy)
             if problem is not None or gen is None:
                 return problem or Refused("unknown")

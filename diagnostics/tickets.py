@@ -87,7 +87,7 @@ class Refused:
     """Why an action on tickets was not done.
 
     `problem` is a code the bot words for people, for example `not_linked`, `unknown`,
-    `not_yours`, `not_failed`, `nothing_deducted`, `already_refunded`, `ticket_open`,
+    `not_failed`, `nothing_deducted`, `already_refunded`, `ticket_open`,
     `too_old`, `too_many_open`, `no_ticket`, `illegal` (with `state` and `action`),
     `not_refund`.
     """
@@ -117,15 +117,15 @@ def refund_problem(
 ) -> Refused | None:
     """Why a refund ticket for `generation` cannot be opened by the owner of `account_id`.
 
-    Checks, in the order a person would want to hear them: linked, exists, theirs,
-    failed, tokens deducted, not refunded yet, no open ticket, not too old.
+    Checks, in the order a person would want to hear them: linked, exists and theirs,
+    failed, tokens deducted, not refunded yet, no open ticket, not too old. Another
+    account's generation is `unknown`, exactly like one that does not exist: the answer
+    must not tell anyone that someone else's generation id is real.
     """
     if account_id is None:
         return Refused("not_linked")
-    if generation is None:
+    if generation is None or generation.account_id != account_id:
         return Refused("unknown")
-    if generation.account_id != account_id:
-        return Refused("not_yours")
     if generation.status != "failed":
         return Refused("not_failed", state=generation.status)
     if generation.deducted == 0:

@@ -113,7 +113,7 @@ async def test_the_refund_journey_restores_the_exact_tokens_to_their_buckets(des
 @pytest.mark.parametrize(
     ("user", "gid", "problem"),
     [
-        ("111", "g-theirs", "not_yours"),
+        ("111", "g-theirs", "unknown"),  # someone else's: as if it did not exist
         ("222", "g-relaxed", "nothing_deducted"),
         ("111", "g-ok", "not_failed"),
         ("111", "nope", "unknown"),
