@@ -15,6 +15,7 @@ from ledger.balance import Balance, balance_of
 from ledger.clock import Clock
 from ledger.cycles import to_us
 from ledger.events import Event
+from ledger.linking import LINK_CODE_TTL_US, LinkResult, redeem_op
 from ledger.operations import (
     AdjustResult,
     EventResult,
@@ -34,7 +35,6 @@ log = logging.getLogger(__name__)
 
 __all__ = ["HistoryRow", "LedgerService", "LinkResult"]
 
-LINK_CODE_TTL_US = 15 * 60 * 1_000_000
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
@@ -50,14 +50,6 @@ class HistoryRow:
     reference: str | None
     note: str | None
     pending: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class LinkResult:
-    """How redeeming a link code went: `linked`, `unknown`, `expired` or `used`."""
-
-    outcome: str
-    account_id: str | None = None
 
 
 def is_integrity_error(exc: BaseException) -> bool:
@@ -186,7 +178,7 @@ class LedgerService:
         )
 
     async def create_link_code(self, account_id: str) -> str | None:
-        """A one-time code, valid 15 minutes, that links the account to whoever redeems it."""
+        """A one-time code that links the account to whoever redeems it, for `LINK_CODE_TTL_US`."""
         now = self.now_us()
         code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
 
@@ -204,26 +196,13 @@ class LedgerService:
     async def redeem_link_code(self, code: str, discord_user_id: str) -> LinkResult:
         """Link a Discord user to the account a code names; a code works once.
 
-        A new link replaces the old one on either side.
+        A new link replaces the old one on either side. Too many failed codes from one
+        user lately and the answer is `locked`, with the instant to try again
+        (`ledger.linking` holds the limits).
         """
         now = self.now_us()
         code = code.strip().upper()
-
-        def op(tx: Tx) -> LinkResult:
-            row = tx.one("link_code", {"code": code})
-            if row is None:
-                return LinkResult("unknown")
-            account_id, expires_us, used_us = row
-            if used_us is not None:
-                return LinkResult("used", account_id)
-            if expires_us < now:
-                return LinkResult("expired", account_id)
-            tx.run("link_code_use", {"code": code, "now": now})
-            tx.run("unlink_user", {"user": discord_user_id, "id": account_id})
-            tx.run("link_user", {"user": discord_user_id, "id": account_id})
-            return LinkResult("linked", account_id)
-
-        return await self.db.write(op)
+        return await self.db.write(lambda tx: redeem_op(tx, code, discord_user_id, now))
 
     # --- reads --------------------------------------------------------------------------
 
