@@ -217,3 +217,22 @@ async def test_a_users_own_troubleshooter_does_nothing_for_someone_else(desk):
 
     done = await desk.emu.select(picker, select["custom_id"], [value])  # erin still can
     assert "Ticket **#1** is open" in done.embeds[0]["description"]
+
+
+async def test_refund_of_another_accounts_generation_reads_exactly_like_an_unknown_id(desk):
+    await _erin(desk)
+    await desk.send(
+        "account.created",
+        "2026-03-01T09:00:00Z",
+        "acc-b",
+        plan="free",
+        discord_user_id=desk.uid("bob"),
+    )
+    await desk.start()
+    bob = desk.person("bob")
+    before = await ledger_rows(desk.services)
+    theirs = await desk.emu.slash(bob, "refund", generation_id="g-fail")  # erin's
+    unknown = await desk.emu.slash(bob, "refund", generation_id="g-none")
+    assert theirs.ephemeral and unknown.ephemeral
+    assert theirs.embeds == unknown.embeds and theirs.content == unknown.content
+    assert await ledger_rows(desk.services) == before
