@@ -65,7 +65,7 @@ async def handle_error(interaction: discord.Interaction, error: Exception) -> No
     if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
         error = _stale(interaction, error)
     if isinstance(error, StaffOnly):
-        await refuse(interaction, "Staff only", staff_only_text(error.reason))
+        await refuse(interaction, "Staff only", staff_only_text(error.reason, error.level))
         return
     if isinstance(error, NotYours):
         await refuse(interaction, "Not yours", not_yours_text())

@@ -115,7 +115,7 @@ def link_text(result: LinkResult) -> tuple[str, str]:
     }[result.outcome]
 
 
-def staff_only_text(reason: str) -> str:
+def staff_only_text(reason: str, level: str = "support") -> str:
     """Why a staff action was refused; never names the role the action needs."""
     if reason == "no_support_server":
         return (
@@ -130,6 +130,8 @@ def staff_only_text(reason: str) -> str:
         )
     if reason == "elsewhere":
         return "This is for the support team (staff only), in the support server only."
+    if level == "moderator":
+        return "This is for the support team's moderators (staff only)."
     return "This is for the support team (staff only)."
 
 
