@@ -61,7 +61,11 @@ def holds_role(member: discord.Member, configured: str | None, guild_id: int) ->
 def staff_refusal(
     interaction: discord.Interaction, settings: Settings, level: str
 ) -> StaffOnly | None:
-    """Why `interaction` may not act at `level` (`support` or `moderator`), or None."""
+    """Why `interaction` may not act at `level` (`support` or `moderator`), or None.
+
+    Raises:
+        ValueError: `level` is not a staff level (a programming error).
+    """
     if level not in LEVELS:
         raise ValueError(f"unknown staff level {level!r}")
     support = settings.guild_id

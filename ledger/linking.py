@@ -53,6 +53,10 @@ def redeem_op(tx: Tx, code: str, discord_user_id: str, now_us: int) -> LinkResul
     Exactly one of several users redeeming the same code at once is linked: the code is
     marked used by an UPDATE that only matches while it is unused, and only the
     transaction whose UPDATE changed the row links. The others are told it was used.
+
+    Raises:
+        Exception: the driver's own error when a statement fails (the caller's
+            transaction is rolled back).
     """
     user = {"user": discord_user_id}
     if tx.dialect == "postgresql":

@@ -1,6 +1,6 @@
 """Support and moderator commands: /ticket ..., /lookup, /adjust.
 
-Registered to the support server only (see `bot.app`), and checked on the server for
+Registered to the support server only (`bot.registration`), and checked on the server for
 every command by this cog's `interaction_check`: the support server, its own install,
 the configured role (`bot.roles`), whatever Discord's own permission settings say.
 """

@@ -121,7 +121,12 @@ _TYPES = (discord.InteractionType.component, discord.InteractionType.modal_submi
 
 
 async def answer_unclaimed(interaction: discord.Interaction) -> None:
-    """Answer a component or modal interaction no component of ours took."""
+    """Answer a component or modal interaction no component of ours took.
+
+    Every component of ours must claim its interaction (`StaffGuard`, `OwnerGuard`, or
+    `claim` first thing in its check); anything unclaimed after `UNCLAIMED_GRACE` is
+    answered here with a refusal.
+    """
     if interaction.type not in _TYPES:
         return
     await asyncio.sleep(UNCLAIMED_GRACE)

@@ -49,6 +49,10 @@ async def decide(
     The actor sees the ticket as it now is: the triage message is edited in place for a
     button or the modal, the deferred reply for a command. Then the user is told of an
     approval or denial by DM, and the actor sees whether the DM went through.
+
+    Raises:
+        discord.HTTPException: Discord refused an edit or follow-up.
+        DatabaseUnavailable: the ledger cannot be reached (the error handler answers).
     """
     services = services_of(interaction)
     result = await services.desk.act(ticket_id, action, actor(interaction), text)
