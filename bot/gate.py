@@ -35,6 +35,7 @@ _REFUSED = (
     app_commands.CheckFailure,
     app_commands.TransformerError,
     app_commands.CommandOnCooldown,
+    app_commands.CommandNotFound,  # a stale registration: refused, not an incident
 )
 _WORD = re.compile(r"[a-z_]{1,16}")
 

@@ -38,7 +38,13 @@ from ledger.errors import CatalogueError, Conflict, DatabaseUnavailable, LedgerE
 from ledger.events import MAX_LINE_BYTES, Event, Invalid, parse_event, parse_line
 from ledger.ingest import IngestReport, LineResult, ingest_lines, ingest_parsed, split_lines
 from ledger.insight import MAX_USAGE_DAYS, MAX_WHY_HOURS
-from ledger.linking import LINK_CODE_TTL_US, LinkOutcome, LinkResult
+from ledger.linking import (
+    LINK_ATTEMPT_LIMIT,
+    LINK_ATTEMPT_WINDOW_US,
+    LINK_CODE_TTL_US,
+    LinkOutcome,
+    LinkResult,
+)
 from ledger.operations import AdjustResult, EventResult
 from ledger.outbox import OutboxItem, OutboxKind, OutboxOutcome
 from ledger.plans import FREE, Catalogue, Plan, load_catalogue
@@ -66,6 +72,8 @@ __all__ = [
     "DEFAULT_DATABASE_URL",
     "FORECAST_DAYS",
     "FREE",
+    "LINK_ATTEMPT_LIMIT",
+    "LINK_ATTEMPT_WINDOW_US",
     "LINK_CODE_TTL_US",
     "MAX_LINE_BYTES",
     "MAX_USAGE_DAYS",

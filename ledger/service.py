@@ -172,7 +172,9 @@ class LedgerService:
     async def redeem_link_code(self, code: str, discord_user_id: str) -> LinkResult:
         """Link a Discord user to the account a code names; a code works once.
 
-        A new link replaces the old one on either side.
+        A new link replaces the old one on either side. Too many failed codes from one
+        user lately and the answer is `locked`, with the instant to try again
+        (`ledger.linking` holds the limits).
         """
         now, code = self.now_us(), normalise_code(code)
         return await self.db.write(lambda tx: redeem_link_code_op(tx, code, discord_user_id, now))

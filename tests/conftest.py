@@ -31,6 +31,7 @@ TABLES = (
     "ticket_log",
     "tickets",
     "refunds",
+    "link_attempts",
     "link_codes",
     "events",
     "journal",

@@ -134,6 +134,7 @@ async def _serve_health(
 async def sandbox(args: argparse.Namespace) -> int:
     from bot.app import TokendeskBot
     from bot.emulator import Emulator
+    from bot.roles import STAFF_PERMISSIONS
     from bot.sandbox.demo import DEMO_PEOPLE, load_demo
     from bot.sandbox.terminal import Terminal
 
@@ -141,7 +142,8 @@ async def sandbox(args: argparse.Namespace) -> int:
     folder = Path(tempfile.mkdtemp(prefix="tokendesk-sandbox-"))
     async with Emulator() as emu:
         guild = emu.add_guild("tokendesk sandbox")
-        roles = {name: emu.add_role(guild, name) for name in ("Support", "Moderator")}
+        staff = STAFF_PERMISSIONS.value  # what a server admin grants so staff see the commands
+        roles = {n: emu.add_role(guild, n, permissions=staff) for n in ("Support", "Moderator")}
         people = {
             p.name: emu.add_member(guild, p.name, roles=[roles[r] for r in p.roles])
             for p in DEMO_PEOPLE

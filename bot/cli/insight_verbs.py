@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.cli.errors import CliError
 from bot.cli.ledger_verbs import iso, open_ledger
+from bot.cli.visible import visible
 from bot.explanations import change_sentence, forecast_sentence, totals_sentence
 from bot.words import tokens
 from ledger import FREE, MAX_USAGE_DAYS, MAX_WHY_HOURS, UsageReport, WhyReport
@@ -108,7 +109,7 @@ async def why(args: argparse.Namespace) -> int:
     for change in report.changes:
         due = " (due, not yet written)" if change.pending else ""
         amount = f"{change.amount:+,}" if change.amount else "0"
-        print(f"  {amount:>10}  {change_sentence(change, _iso, show=ascii_safe)}{due}")
+        print(f"  {amount:>10}  {change_sentence(change, _iso, show=visible)}{due}")
     return 0
 
 
@@ -134,26 +135,8 @@ async def usage(args: argparse.Namespace) -> int:
     if report.by_model:
         print("by model:")
         for model in report.by_model[:10]:
-            name = ascii_safe(model.model or "(not given)")
+            name = visible(model.model or "(not given)")
             print(f"  {name:<24} {tokens(model.tokens):>10} tokens  {model.generations} gens")
     free = balance.plan == FREE
     print(forecast_sentence(report.forecast, balance.total, _iso, free=free))
     return 0
-
-
-def ascii_safe(text: str) -> str:
-    """Outside text for a terminal: control, bidi and zero-width characters escaped."""
-    return "".join(
-        ch if ch.isprintable() and not _invisible(ch) else ch.encode("unicode_escape").decode()
-        for ch in text
-    )
-
-
-def _invisible(ch: str) -> bool:
-    code = ord(ch)
-    return (
-        0x200B <= code <= 0x200F
-        or 0x202A <= code <= 0x202E
-        or 0x2066 <= code <= 0x2069
-        or (code in (0x2060, 0xFEFF))
-    )

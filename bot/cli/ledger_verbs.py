@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.errors import CliError
+from bot.cli.visible import visible
 from bot.settings import load_settings
 from bot.words import BUCKET_NAMES, describe_row, plan_name, tokens
-from ledger import HistoryRow, LedgerService
+from ledger import LINK_CODE_TTL_US, HistoryRow, LedgerService
 from ledger.balance import Balance
 from ledger.clock import SystemClock
 from ledger.cycles import from_us
@@ -100,11 +101,12 @@ def print_report(report: IngestReport, *, late_shown: int = 20) -> None:
         f" skipped as seen {c['skipped']}, rejected {c['rejected']}"
     )
     for item in report.rejected:
-        who = f" (id {item.id})" if item.id else ""
-        print(f"  line {item.line}{who}: rejected: {item.reason}")
+        who = f" (id {visible(item.id)})" if item.id else ""
+        print(f"  line {item.line}{who}: rejected: {visible(item.reason)}")
     others = [r for r in report.notable if r.outcome != "rejected"]
     for item in others[:late_shown]:
-        print(f"  line {item.line} (id {item.id}): {item.outcome}: {item.reason}")
+        what = f"{item.outcome}: {visible(item.reason)}"
+        print(f"  line {item.line} (id {visible(item.id)}): {what}")
     if len(others) > late_shown:
         print(f"  ... and {len(others) - late_shown} more late or refused lines")
 
@@ -158,7 +160,7 @@ async def balance(args: argparse.Namespace) -> int:
             return 0
         name = plan_name(b.plan, service.catalogue)
     status = "" if b.status == "active" else "  (payment past due)"
-    lines = [f"{b.account_id}: {name} plan{status}"]
+    lines = [f"{visible(b.account_id)}: {name} plan{status}"]
     shown = f"{tokens(b.display_total)}" + (" (relaxed, never owed)" if b.display_total < 0 else "")
     lines.append(f"  tokens      {shown}")
     for bucket in ("daily", "monthly", "rollover"):
@@ -190,7 +192,7 @@ async def history(args: argparse.Namespace) -> int:
         print("no journal rows yet")
     for row in rows:
         due = " (due, not yet written)" if row.pending else ""
-        print(f"{iso(row.at_us)}  {row.amount:>+10,}  {describe_row(row)}{due}")
+        print(f"{iso(row.at_us)}  {row.amount:>+10,}  {visible(describe_row(row))}{due}")
     return 0
 
 
@@ -200,5 +202,6 @@ async def link_code(args: argparse.Namespace) -> int:
     if code is None:
         raise CliError(f"no account {args.account!r}")
     print(code)
-    print("Valid for 15 minutes, once. The account's owner types /link code:" + code)
+    ttl = LINK_CODE_TTL_US // 60_000_000
+    print(f"Valid for {ttl} minutes, once. The account's owner types /link code:{code}")
     return 0

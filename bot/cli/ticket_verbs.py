@@ -17,7 +17,10 @@ from ledger.cycles import to_us
 
 log = logging.getLogger(__name__)
 
-__all__ = ["register", "ticket_record"]
+__all__ = ["register", "spreadsheet_safe", "ticket_record"]
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet may run as a formula at the start of a cell (OWASP, CSV injection)."""
 
 FIELDS = (
     "id",
@@ -59,6 +62,13 @@ def _since(text: str) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return to_us(moment)
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: text that starts like a formula gets a `'`."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def ticket_record(ticket: Ticket, history: list[TicketLogEntry]) -> dict[str, Any]:
@@ -106,12 +116,11 @@ async def export_tickets(args: argparse.Namespace) -> int:
     writer = csv.DictWriter(out, fieldnames=[*FIELDS, "answers", "history"])
     writer.writeheader()
     for record in records:
-        writer.writerow(
-            {
-                **{k: record[k] for k in FIELDS},
-                "answers": json.dumps(record["answers"], ensure_ascii=False),
-                "history": json.dumps(record["history"], ensure_ascii=False),
-            }
-        )
+        row = {
+            **{k: record[k] for k in FIELDS},
+            "answers": json.dumps(record["answers"], ensure_ascii=False),
+            "history": json.dumps(record["history"], ensure_ascii=False),
+        }
+        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
     print(out.getvalue(), end="")
     return 0

@@ -1,7 +1,8 @@
 """Support and moderator commands: /ticket ..., /lookup, /adjust.
 
-Roles are checked here, on the server, for every command, whatever Discord's own
-permission settings say.
+Registered to the support server only (`bot.registration`), and checked on the server for
+every command by this cog's `interaction_check`: the support server, its own install,
+the configured role (`bot.roles`), whatever Discord's own permission settings say.
 """
 
 from __future__ import annotations
@@ -15,15 +16,18 @@ from discord.ext import commands
 
 from bot.embeds.account import balance_embed, history_embed
 from bot.embeds.common import BAD, GOOD
-from bot.embeds.tickets import queue_embed, stats_embed, ticket_embed
-from bot.notify import tell_user
-from bot.outcomes import refused_text
+from bot.embeds.tickets import queue_embed, stats_embed
 from bot.respond import Reply, answer
-from bot.roles import require
+from bot.roles import (
+    STAFF_CONTEXTS,
+    STAFF_INSTALLS,
+    STAFF_PERMISSIONS,
+    staff_command,
+    staff_refusal,
+)
 from bot.services import Services
-from bot.views.tickets import ticket_buttons
+from bot.views.tickets import actor, decide
 from bot.words import tokens
-from diagnostics.desk import Decided
 
 log = logging.getLogger(__name__)
 
@@ -32,49 +36,50 @@ __all__ = ["SupportCog"]
 State = Literal["open", "claimed", "approved", "denied", "closed"]
 Category = Literal["refund", "missing_tokens", "not_refreshing", "billing", "other"]
 TicketId = app_commands.Range[int, 1, 10**15]
+MODERATOR = {"level": "moderator"}
 
 
 class SupportCog(commands.Cog):
     """Triage for the support team, decisions for moderators."""
 
-    ticket = app_commands.Group(name="ticket", description="Support: triage and decide tickets")
+    ticket = app_commands.Group(
+        name="ticket",
+        description="Support: triage and decide tickets",
+        default_permissions=STAFF_PERMISSIONS,
+        allowed_contexts=STAFF_CONTEXTS,
+        allowed_installs=STAFF_INSTALLS,
+    )
 
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    def _actor(self, interaction: discord.Interaction) -> str:
-        return f"discord:{interaction.user.id}"
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        """Every command here: the support server, its own install, the role it needs.
+
+        Raises:
+            StaffOnly: refused; the error handler answers "staff only".
+        """
+        command = interaction.command
+        level = command.extras.get("level", "support") if command is not None else "support"
+        refusal = staff_refusal(interaction, self.services.settings, level)
+        if refusal is None:
+            return True
+        if interaction.type is discord.InteractionType.autocomplete:
+            return False  # discord.py answers an autocomplete that fails its check with []
+        log.info(
+            "refused /%s from user %s in guild %s: %s",
+            command.qualified_name if command else "?",
+            interaction.user.id,
+            interaction.guild_id,
+            refusal.reason,
+        )
+        raise refusal
 
     async def _act(
-        self,
-        interaction: discord.Interaction,
-        level: str,
-        ticket_id: int,
-        action: str,
-        text: str | None = None,
+        self, interaction: discord.Interaction, ticket_id: int, action: str, text: str | None = None
     ) -> None:
-        require(interaction.user, self.services.settings, level)
-        services = self.services
-
-        async def work() -> Reply:
-            result = await services.desk.act(ticket_id, action, self._actor(interaction), text)
-            if not isinstance(result, Decided):
-                return Reply(discord.Embed(description=refused_text(result), colour=BAD))
-            if action in ("approve", "deny"):
-                told = await tell_user(interaction.client, services.desk, result.ticket)
-                note = (
-                    "The user was told by DM."
-                    if told
-                    else "DMs are closed: the user will see it in /tickets."
-                )
-            else:
-                note = None
-            embed = ticket_embed(result.ticket, for_staff=True)
-            if note:
-                embed.set_footer(text=note)
-            return Reply(embed, view=ticket_buttons(result.ticket))
-
-        await answer(interaction, work(), defer_after=services.defer_after)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await decide(interaction, ticket_id, action, text)
 
     @ticket.command(name="queue")
     async def queue(
@@ -89,7 +94,6 @@ class SupportCog(commands.Cog):
             status: Only tickets in this state (default: open and claimed).
             category: Only tickets of this category.
         """
-        require(interaction.user, self.services.settings, "support")
         desk = self.services.desk
 
         async def work() -> Reply:
@@ -105,7 +109,7 @@ class SupportCog(commands.Cog):
         Args:
             id: The ticket number.
         """
-        await self._act(interaction, "support", id, "claim")
+        await self._act(interaction, id, "claim")
 
     @ticket.command(name="note")
     async def note(
@@ -120,7 +124,7 @@ class SupportCog(commands.Cog):
             id: The ticket number.
             text: The note.
         """
-        await self._act(interaction, "support", id, "note", text)
+        await self._act(interaction, id, "note", text)
 
     @ticket.command(name="close")
     async def close(self, interaction: discord.Interaction, id: TicketId) -> None:
@@ -129,18 +133,18 @@ class SupportCog(commands.Cog):
         Args:
             id: The ticket number.
         """
-        await self._act(interaction, "support", id, "close")
+        await self._act(interaction, id, "close")
 
-    @ticket.command(name="approve")
+    @ticket.command(name="approve", extras=MODERATOR)
     async def approve(self, interaction: discord.Interaction, id: TicketId) -> None:
         """Approve a refund: the tokens go back to their buckets, once.
 
         Args:
             id: The ticket number.
         """
-        await self._act(interaction, "moderator", id, "approve")
+        await self._act(interaction, id, "approve")
 
-    @ticket.command(name="deny")
+    @ticket.command(name="deny", extras=MODERATOR)
     async def deny(
         self,
         interaction: discord.Interaction,
@@ -153,7 +157,7 @@ class SupportCog(commands.Cog):
             id: The ticket number.
             reason: Why the refund is denied.
         """
-        await self._act(interaction, "moderator", id, "deny", reason)
+        await self._act(interaction, id, "deny", reason)
 
     @ticket.command(name="stats")
     async def stats(
@@ -164,7 +168,6 @@ class SupportCog(commands.Cog):
         Args:
             days: How many days back to count (default 7).
         """
-        require(interaction.user, self.services.settings, "support")
 
         async def work() -> Reply:
             return Reply(stats_embed(await self.services.desk.stats(days)))
@@ -172,13 +175,13 @@ class SupportCog(commands.Cog):
         await answer(interaction, work(), defer_after=self.services.defer_after)
 
     @app_commands.command(name="lookup")
+    @staff_command
     async def lookup(self, interaction: discord.Interaction, user: discord.User) -> None:
         """Support: another user's balance and recent history.
 
         Args:
             user: The Discord user to look up.
         """
-        require(interaction.user, self.services.settings, "support")
         ledger = self.services.ledger
 
         async def work() -> Reply:
@@ -194,7 +197,8 @@ class SupportCog(commands.Cog):
 
         await answer(interaction, work(), defer_after=self.services.defer_after)
 
-    @app_commands.command(name="adjust")
+    @app_commands.command(name="adjust", extras=MODERATOR)
+    @staff_command
     async def adjust(
         self,
         interaction: discord.Interaction,
@@ -209,7 +213,6 @@ class SupportCog(commands.Cog):
             amount: Tokens to add (positive) or take (negative).
             reason: Why; it is kept in the journal.
         """
-        require(interaction.user, self.services.settings, "moderator")
         ledger = self.services.ledger
 
         async def work() -> Reply:
@@ -222,7 +225,7 @@ class SupportCog(commands.Cog):
                 )
                 return Reply(discord.Embed(description=text, colour=BAD))
             done = await ledger.adjust(
-                account.account_id, amount, actor=self._actor(interaction), reason=reason
+                account.account_id, amount, actor=actor(interaction), reason=reason
             )
             assert done is not None
             embed = discord.Embed(title="Adjusted", colour=GOOD)

@@ -2,7 +2,8 @@
 
 A button's custom id carries the walk's encoded position (`tdf:<position>:<choice>`),
 so a message keeps working after the bot restarts: the position is replayed against
-the user's facts as they are now.
+the user's facts as they are now. The buttons and the picker act only for the person the
+troubleshooter was opened for (`OwnerGuard`), and acknowledge before reading the ledger.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import discord
 from bot.embeds.common import BRAND, GOOD, clip, safe
 from bot.notify import post_to_triage
 from bot.outcomes import refused_text
-from bot.views.guarded import services_of, settle
+from bot.views.guarded import OwnerGuard, services_of, settle
 from bot.words import tokens
 from diagnostics.desk import Opened
 from diagnostics.facts import UserFacts
@@ -103,7 +104,7 @@ async def _restore(
     try:
         return parse_position(services.flows, encoded, facts), facts
     except PositionError:
-        await interaction.response.edit_message(
+        await interaction.edit_original_response(
             embed=discord.Embed(
                 title="This troubleshooter is out of date",
                 description="Things changed since it started. Run `/troubleshoot` again.",
@@ -121,7 +122,7 @@ async def advance(interaction: discord.Interaction, position: Position, facts: U
     if outcome is not None and outcome.kind in (OutcomeKind.TICKET, OutcomeKind.REFUND):
         note = await _open_tickets(interaction, position)
     embed, components = render_step(position, facts, note)
-    await interaction.response.edit_message(embed=embed, view=components)
+    await interaction.edit_original_response(embed=embed, view=components)
 
 
 async def _open_tickets(interaction: discord.Interaction, position: Position) -> str:
@@ -152,6 +153,7 @@ async def _open_tickets(interaction: discord.Interaction, position: Position) ->
 
 
 class FlowChoice(
+    OwnerGuard,
     discord.ui.DynamicItem[discord.ui.Button],
     template=r"tdf:(?P<pos>.+):(?P<choice>[a-z0-9_]{1,16})",
 ):
@@ -180,6 +182,7 @@ class FlowChoice(
         await settle(interaction, self._run(interaction))
 
     async def _run(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer()  # before the ledger: Discord allows 3 s
         restored = await _restore(interaction, self.encoded)
         if restored is None:
             return
@@ -187,7 +190,9 @@ class FlowChoice(
         await advance(interaction, choose(position, self.choice, facts), facts)
 
 
-class RefundPick(discord.ui.DynamicItem[discord.ui.Select], template=r"tdp:(?P<pos>.+)"):
+class RefundPick(
+    OwnerGuard, discord.ui.DynamicItem[discord.ui.Select], template=r"tdp:(?P<pos>.+)"
+):
     """Picks failed, charged generations to ask a refund for."""
 
     def __init__(self, encoded: str, step: StepView | None = None) -> None:
@@ -220,6 +225,7 @@ class RefundPick(discord.ui.DynamicItem[discord.ui.Select], template=r"tdp:(?P<p
         await settle(interaction, self._run(interaction))
 
     async def _run(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer()  # before the ledger: Discord allows 3 s
         restored = await _restore(interaction, self.encoded)
         if restored is None:
             return

@@ -25,8 +25,10 @@ __all__ = [
     "journal_latest",
     "journal_since",
     "link_code",
+    "link_failures",
     "lock_accounts",
     "ping",
+    "record_link_failure",
     "remember_event",
     "save_account",
     "seen_event",
@@ -73,6 +75,7 @@ CHARGED = Shape(
         v[0], v[1], v[2] + v[3] + v[4], v[5], v[6], v[7] == "refused", bool(v[8]), v[9]
     ),
 )
+_AT = Shape(("at_us",), lambda v: v[0])
 HISTORY = Shape(
     ("due_us", "kind", "bucket", "amount", "balance_after", "reference", "note"),
     lambda v: HistoryRow(*v),
@@ -271,6 +274,26 @@ def use_link_code(tx: Tx, code: str, discord_user_id: str, account_id: str, now_
     tx.run("unlink_user", {"user": discord_user_id, "id": account_id})
     tx.run("link_user", {"user": discord_user_id, "id": account_id})
     return True
+
+
+def link_failures(tx: Tx, discord_user_id: str, since_us: int) -> list[int]:
+    """When a user's failed link codes were given since an instant, oldest first.
+
+    On PostgreSQL the user's attempts are serialized first (an advisory lock held until
+    the transaction ends), so concurrent attempts cannot all pass the count; SQLite has
+    one writer at a time already.
+    """
+    user = {"user": discord_user_id}
+    if tx.dialect == "postgresql":
+        tx.one("link_attempts_lock", user)
+    rows = tx.fetch_all("link_failures_since", {**user, "since": since_us}, _AT)
+    return rows
+
+
+def record_link_failure(tx: Tx, discord_user_id: str, now_us: int, since_us: int) -> None:
+    """Count a failed code, dropping the user's failures older than the window."""
+    tx.run("link_failures_prune", {"user": discord_user_id, "since": since_us})
+    tx.run("link_failure_insert", {"discord_user_id": discord_user_id, "at_us": now_us})
 
 
 def ping(tx: Tx) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from bot.emulator import Emulator
 from bot.emulator.errors import InteractionFailed
+from bot.roles import STAFF_PERMISSIONS
 from tests.bot.desk import fields
 from tests.bot.processes import LINE, clean_env, free_port, get, metric, spawn
 from tests.bot.test_bot_crash import _seed
@@ -32,7 +33,8 @@ async def test_sigterm_finishes_the_approval_in_flight_answers_nothing_new_and_e
 ):
     async with Emulator(ack_timeout=2.0, reply_timeout=20.0) as emu:
         guild = emu.add_guild("g")
-        mona = emu.add_member(guild, "mona", roles=[emu.add_role(guild, "Moderator")])
+        moderator = emu.add_role(guild, "Moderator", permissions=STAFF_PERMISSIONS.value)
+        mona = emu.add_member(guild, "mona", roles=[moderator])
         user = emu.add_member(guild, "user0")
         await _seed(sqlite_url, [str(user.id)])
         running = await start_bot(emu, sqlite_url, tmp_path, guild)
@@ -68,7 +70,8 @@ async def test_metrics_move_with_the_work_and_healthz_names_a_disconnected_shard
     await emu.start()
     try:
         guild = emu.add_guild("g")
-        mona = emu.add_member(guild, "mona", roles=[emu.add_role(guild, "Moderator")])
+        moderator = emu.add_role(guild, "Moderator", permissions=STAFF_PERMISSIONS.value)
+        mona = emu.add_member(guild, "mona", roles=[moderator])
         user = emu.add_member(guild, "user0")
         await _seed(sqlite_url, [str(user.id)])
         running = await start_bot(emu, sqlite_url, tmp_path, guild, TOKENDESK_HTTP_PORT=str(port))
@@ -81,7 +84,11 @@ async def test_metrics_move_with_the_work_and_healthz_names_a_disconnected_shard
         await emu.slash(user, "balance")
         approved = await emu.slash(mona, "ticket approve", id=1)
         assert fields(approved.embeds[0])["Refunded"] == "77 tokens"
-        _, after = await get(f"{base}/metrics")
+        for _ in range(200):  # the approval also DMs the user after it answers: let it end
+            _, after = await get(f"{base}/metrics")
+            if metric(after, "tokendesk_interaction_duration_seconds_count") >= 2:
+                break
+            await asyncio.sleep(0.05)
         assert metric(after, "tokendesk_interactions_total", command="balance", outcome="ok") == 1
         assert (
             metric(after, "tokendesk_interactions_total", command="ticket approve", outcome="ok")

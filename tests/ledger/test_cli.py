@@ -9,8 +9,6 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).parents[2]
 
 
@@ -29,11 +27,6 @@ def tokendesk(*args: str, url: str, stdin: bytes | None = None) -> subprocess.Co
 
 def stamp(hours_ago: float) -> str:
     return (datetime.now(UTC) - timedelta(hours=hours_ago)).isoformat()
-
-
-@pytest.fixture
-def url(tmp_path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
 
 
 def lines(*events: dict | str) -> bytes:
