@@ -1,4 +1,9 @@
-"""The bot: a `commands.Bot` given its services, with one cog per area."""
+"""The bot: a `commands.Bot` given its services, with one package per feature.
+
+Each feature package (`bot.account`, `bot.pricing`, `bot.tickets`, `bot.troubleshoot`)
+has a `setup(bot)` that adds its cogs and persistent components, as python-discord's
+extensions do; staff cogs are collected and registered to the support server only.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +12,17 @@ import logging
 import discord
 from discord.ext import commands
 
-from bot.cogs.account import AccountCog
-from bot.cogs.help import HelpCog
-from bot.cogs.pricing import PricingCog
-from bot.cogs.support import SupportCog
+from bot import account, pricing, tickets, troubleshoot
 from bot.gate import GatedTree, InteractionGate
+from bot.guards import answer_unclaimed
 from bot.registration import USER_CONTEXTS, USER_INSTALLS, register_commands
 from bot.services import Services
-from bot.views.guarded import answer_unclaimed
-from bot.views.tickets import TicketAction
-from bot.views.troubleshoot import FlowChoice, RefundPick
 
 log = logging.getLogger(__name__)
 
-__all__ = ["TokendeskBot"]
+__all__ = ["FEATURES", "TokendeskBot"]
+
+FEATURES = (account, pricing, tickets, troubleshoot)
 
 
 class TokendeskBot(commands.AutoShardedBot):
@@ -52,14 +54,19 @@ class TokendeskBot(commands.AutoShardedBot):
         self.synced = False
         self.staff_command_names: frozenset[str] = frozenset()
         """Top-level names of the staff commands, registered or not (see `handle_error`)."""
+        self._staff_cogs: list[commands.Cog] = []
+
+    def add_staff_cog(self, cog: commands.Cog) -> None:
+        """A cog of staff commands: registered to the support server only, at setup's end."""
+        self._staff_cogs.append(cog)
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(TicketAction, FlowChoice, RefundPick)
-        for cog in (AccountCog, PricingCog, HelpCog):
-            await self.add_cog(cog(self.services))
-        staff = SupportCog(self.services)
-        self.staff_command_names = frozenset(c.name for c in staff.get_app_commands())
-        await register_commands(self, staff, self.services.settings.guild_id)
+        for feature in FEATURES:
+            await feature.setup(self)
+        self.staff_command_names = frozenset(
+            command.name for cog in self._staff_cogs for command in cog.get_app_commands()
+        )
+        await register_commands(self, self._staff_cogs, self.services.settings.guild_id)
         self.synced = True
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:

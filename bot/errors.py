@@ -8,9 +8,9 @@ import secrets
 import discord
 from discord import app_commands
 
-from bot.embeds.common import BAD
 from bot.outcomes import not_yours_text, staff_only_text, stale_command_text
 from bot.respond import MENTIONS_NONE
+from bot.style import BAD
 from ledger import DatabaseUnavailable
 
 log = logging.getLogger(__name__)

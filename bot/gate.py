@@ -2,7 +2,7 @@
 
 `InteractionGate.run` wraps the handling of one interaction. It is called from exactly
 two places: `GatedTree._call` (every application command) and
-`bot.views.guarded.settle` (every component and modal). Here, and nowhere else:
+`bot.guards.settle` (every component and modal). Here, and nowhere else:
 
 - interactions are counted and timed (`tokendesk_interactions_total{command,outcome}`,
   `tokendesk_interaction_duration_seconds`), with outcome `ok`, `refused` (a check said

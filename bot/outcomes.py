@@ -6,11 +6,17 @@ a ticket `Refused`, a `LinkResult`); this module words them for people.
 
 from __future__ import annotations
 
-from bot.embeds.common import safe, when
+from bot.style import safe, when
 from bot.words import tokens
 from diagnostics.tickets import Refused
-from ledger import LINK_ATTEMPT_LIMIT, LINK_ATTEMPT_WINDOW_US, LINK_CODE_TTL_US, LinkResult
-from ledger.pricing import PricingTable, Refusal
+from ledger import (
+    LINK_ATTEMPT_LIMIT,
+    LINK_ATTEMPT_WINDOW_US,
+    LINK_CODE_TTL_US,
+    LinkResult,
+    PricingTable,
+    Refusal,
+)
 
 __all__ = [
     "link_text",

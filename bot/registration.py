@@ -15,6 +15,7 @@ the bot, which answers it with a refusal (`bot.errors.handle_error`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 import discord
 from discord import app_commands
@@ -29,16 +30,17 @@ USER_INSTALLS = app_commands.AppInstallationType(guild=True, user=True)
 
 
 async def register_commands(
-    bot: commands.Bot, staff: commands.Cog, support_guild_id: int | None
+    bot: commands.Bot, staff: Sequence[commands.Cog], support_guild_id: int | None
 ) -> None:
-    """Add the staff cog to the support server, sync every scope, drop stale ones.
+    """Add the staff cogs to the support server, sync every scope, drop stale ones.
 
     Raises:
         discord.HTTPException: Discord refused the global sync.
     """
     support = discord.Object(id=support_guild_id) if support_guild_id is not None else None
     if support is not None:
-        await bot.add_cog(staff, guild=support)
+        for cog in staff:
+            await bot.add_cog(cog, guild=support)
     await bot.tree.sync()
     if support is not None:
         try:

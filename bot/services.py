@@ -13,12 +13,14 @@ from diagnostics.desk import Decided, Opened, TicketDesk
 from diagnostics.flow_model import FlowSet
 from diagnostics.flows import load_default_flows, load_flows
 from diagnostics.tickets import Refused, TicketPolicy
-from ledger.clock import Clock, SystemClock
-from ledger.pricing import PricingTable
-from ledger.pricing_file import load_default_pricing
-from ledger.service import LedgerService
-from ledger.store.database import Database, open_database
-from ledger.store.migrate import upgrade
+from ledger import (
+    Clock,
+    LedgerService,
+    PricingTable,
+    SystemClock,
+    load_default_pricing,
+    open_ledger,
+)
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +35,6 @@ class Services:
     clock: Clock
     ledger: LedgerService
     pricing: PricingTable
-    db: Database
     desk: TicketDesk
     flows: FlowSet
     defer_after: float = 1.5
@@ -42,7 +43,7 @@ class Services:
 
     async def close(self) -> None:
         """Release the database."""
-        await self.db.close()
+        await self.ledger.close()
 
 
 def read_flows(folder: str | None) -> FlowSet:
@@ -90,9 +91,7 @@ async def build_services(
     """
     clock = clock or SystemClock()
     flows = read_flows(settings.flows_dir)  # a broken flow file stops start-up here
-    await upgrade(settings.database_url)
-    db = open_database(settings.database_url, pool_size=settings.db_pool_size)
-    ledger = LedgerService(db, clock)
+    ledger = await open_ledger(settings.database_url, clock, pool_size=settings.db_pool_size)
     metrics = metrics or Metrics()
     policy = TicketPolicy(
         refund_max_age_days=settings.refund_max_age_days,
@@ -106,7 +105,6 @@ async def build_services(
         clock=clock,
         ledger=ledger,
         pricing=load_default_pricing(),
-        db=db,
         desk=desk,
         flows=flows,
         metrics=metrics,

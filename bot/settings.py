@@ -8,7 +8,6 @@ not a setting is kept in `Settings.unknown` for the one warning the command line
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 from collections.abc import Callable, Mapping
@@ -18,7 +17,7 @@ from typing import Any
 
 from dotenv import dotenv_values
 
-from ledger.store.urls import DEFAULT_URL, async_url, safe_url
+from ledger import DEFAULT_DATABASE_URL, check_database_url, database_password, safe_database_url
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +47,7 @@ class Settings:
     """Everything tokendesk reads from its environment. Its repr never shows a secret."""
 
     discord_token: str | None = None
-    database_url: str = DEFAULT_URL
+    database_url: str = DEFAULT_DATABASE_URL
     guild_id: int | None = None
     support_role: str | None = None
     moderator_role: str | None = None
@@ -77,15 +76,14 @@ class Settings:
             if f.name in _SECRET_FIELDS and value:
                 value = "***"
             elif f.name == "database_url":
-                value = safe_url(value)
+                value = safe_database_url(value)
             shown.append(f"{f.name}={value!r}")
         return f"Settings({', '.join(shown)})"
 
     def secrets(self) -> list[str]:
         """The secret values set (the token, the webhook secret, the database password)."""
         found = [self.discord_token, self.webhook_secret]
-        with contextlib.suppress(ValueError):
-            found.append(async_url(self.database_url).password)
+        found.append(database_password(self.database_url))
         return [s for s in found if s]
 
 
@@ -125,9 +123,9 @@ def _choice(options: tuple[str, ...], *, upper: bool) -> Callable[[str, str], st
 
 def _database_url(name: str, value: str) -> str:
     try:
-        async_url(value)
+        check_database_url(value)
     except ValueError as exc:
-        raise SettingsError(name, f"{safe_url(value)} {exc}") from None
+        raise SettingsError(name, f"{safe_database_url(value)} {exc}") from None
     return value
 
 
@@ -147,7 +145,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "TOKENDESK_DATABASE_URL",
         "database_url",
-        DEFAULT_URL,
+        DEFAULT_DATABASE_URL,
         "sqlite:///FILE or postgresql://user:password@host/db (also postgres://,"
         " postgresql+asyncpg://; ?sslmode=... honoured).",
         _database_url,

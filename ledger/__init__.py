@@ -55,6 +55,11 @@ from ledger.service import LedgerService
 from ledger.state import AccountState, Generation, HistoryRow
 from ledger.store.database import open_database
 from ledger.store.urls import DEFAULT_URL as DEFAULT_DATABASE_URL
+from ledger.store.urls import STATEMENT_TIMEOUT_S
+from ledger.store.urls import check_url as check_database_url
+from ledger.store.urls import safe_url as safe_database_url
+from ledger.store.urls import url_password as database_password
+from ledger.store.urls import where as database_place
 from ledger.tickets import (
     Ticket,
     TicketAction,
@@ -78,6 +83,7 @@ __all__ = [
     "MAX_LINE_BYTES",
     "MAX_USAGE_DAYS",
     "MAX_WHY_HOURS",
+    "STATEMENT_TIMEOUT_S",
     "AccountState",
     "AdjustResult",
     "Balance",
@@ -134,6 +140,9 @@ __all__ = [
     "UnitOfWork",
     "UsageReport",
     "WhyReport",
+    "check_database_url",
+    "database_password",
+    "database_place",
     "from_us",
     "ingest_lines",
     "ingest_parsed",
@@ -145,6 +154,7 @@ __all__ = [
     "parse_event",
     "parse_line",
     "refund_problem",
+    "safe_database_url",
     "split_lines",
     "to_us",
     "upgrade_schema",

@@ -6,8 +6,7 @@ import sqlite3
 
 from bot.settings import SettingsError
 from diagnostics.flow_model import FlowError
-from ledger import DatabaseUnavailable
-from ledger.store.urls import STATEMENT_TIMEOUT_S, where
+from ledger import STATEMENT_TIMEOUT_S, DatabaseUnavailable, database_place
 
 __all__ = ["CliError", "friendly"]
 
@@ -34,7 +33,7 @@ def friendly(exc: BaseException, database_url: str | None = None) -> str | None:
     if isinstance(exc, DatabaseUnavailable):
         return f"cannot reach the database: {exc.cause} ({exc.url})"
     if isinstance(exc, TimeoutError):
-        place = f" from {where(database_url)}" if database_url else ""
+        place = f" from {database_place(database_url)}" if database_url else ""
         return f"cannot reach the database: no answer{place} within {STATEMENT_TIMEOUT_S} s"
     if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
         return f"the database is busy: {exc} (another process held its write lock too long)"

@@ -8,7 +8,7 @@ import logging
 from typing import Any
 
 from bot.cli.errors import CliError
-from bot.cli.ledger_verbs import iso, open_ledger
+from bot.cli.ledger_verbs import configured_ledger, iso
 from bot.cli.visible import visible
 from bot.explanations import change_sentence, forecast_sentence, totals_sentence
 from bot.words import tokens
@@ -96,7 +96,7 @@ def _iso(us: int) -> str:
 async def why(args: argparse.Namespace) -> int:
     if not 1 <= args.hours <= MAX_WHY_HOURS:
         raise CliError(f"--hours must be between 1 and {MAX_WHY_HOURS:,}")
-    async with open_ledger() as service:
+    async with configured_ledger() as service:
         report = await service.why(args.account, args.hours)
     if report is None:
         raise CliError(f"no account or linked Discord user {args.account!r}")
@@ -116,7 +116,7 @@ async def why(args: argparse.Namespace) -> int:
 async def usage(args: argparse.Namespace) -> int:
     if not 1 <= args.days <= MAX_USAGE_DAYS:
         raise CliError(f"--days must be between 1 and {MAX_USAGE_DAYS}")
-    async with open_ledger() as service:
+    async with configured_ledger() as service:
         report = await service.usage(args.account, args.days)
         balance = await service.balance(args.account)
     if report is None or balance is None:

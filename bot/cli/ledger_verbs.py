@@ -16,13 +16,18 @@ from bot.cli.errors import CliError
 from bot.cli.visible import visible
 from bot.settings import load_settings
 from bot.words import BUCKET_NAMES, describe_row, plan_name, tokens
-from ledger import LINK_CODE_TTL_US, HistoryRow, LedgerService
-from ledger.balance import Balance
-from ledger.clock import SystemClock
-from ledger.cycles import from_us
-from ledger.ingest import IngestReport, ingest_lines, split_lines
-from ledger.store.database import open_database
-from ledger.store.migrate import upgrade
+from ledger import (
+    LINK_CODE_TTL_US,
+    Balance,
+    HistoryRow,
+    IngestReport,
+    LedgerService,
+    from_us,
+    ingest_lines,
+    open_ledger,
+    split_lines,
+    upgrade_schema,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,15 +59,13 @@ def register(verbs: argparse._SubParsersAction) -> None:
 
 
 @asynccontextmanager
-async def open_ledger() -> AsyncIterator[LedgerService]:
+async def configured_ledger() -> AsyncIterator[LedgerService]:
     """The ledger at the configured database, its schema upgraded first."""
-    settings = load_settings()
-    await upgrade(settings.database_url)
-    db = open_database(settings.database_url)
+    service = await open_ledger(load_settings().database_url)
     try:
-        yield LedgerService(db, SystemClock())
+        yield service
     finally:
-        await db.close()
+        await service.close()
 
 
 def iso(us: int | None) -> str | None:
@@ -71,7 +74,7 @@ def iso(us: int | None) -> str | None:
 
 
 async def db_upgrade(args: argparse.Namespace) -> int:
-    before, after = await upgrade(load_settings().database_url)
+    before, after = await upgrade_schema(load_settings().database_url)
     if before == after:
         print(f"database schema already at revision {after}")
     else:
@@ -87,7 +90,7 @@ async def ingest(args: argparse.Namespace) -> int:
             data = await asyncio.to_thread(Path(args.file).read_bytes)
         except OSError as exc:
             raise CliError(f"cannot read {args.file}: {exc.strerror}") from None
-    async with open_ledger() as service:
+    async with configured_ledger() as service:
         report = await ingest_lines(service, split_lines(data))
     print_report(report)
     return 0 if report.ok else 1
@@ -151,7 +154,7 @@ def _unknown(who: str) -> CliError:
 
 
 async def balance(args: argparse.Namespace) -> int:
-    async with open_ledger() as service:
+    async with configured_ledger() as service:
         b = await service.balance(args.account)
         if b is None:
             raise _unknown(args.account)
@@ -181,7 +184,7 @@ async def balance(args: argparse.Namespace) -> int:
 async def history(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise CliError("--limit must be at least 1")
-    async with open_ledger() as service:
+    async with configured_ledger() as service:
         rows = await service.history(args.account, args.limit)
     if rows is None:
         raise _unknown(args.account)
@@ -197,7 +200,7 @@ async def history(args: argparse.Namespace) -> int:
 
 
 async def link_code(args: argparse.Namespace) -> int:
-    async with open_ledger() as service:
+    async with configured_ledger() as service:
         code = await service.create_link_code(args.account)
     if code is None:
         raise CliError(f"no account {args.account!r}")

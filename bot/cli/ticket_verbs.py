@@ -10,10 +10,9 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.cli.ledger_verbs import iso, open_ledger
+from bot.cli.ledger_verbs import configured_ledger, iso
 from diagnostics.desk import TicketDesk
-from ledger import Ticket, TicketLogEntry
-from ledger.cycles import to_us
+from ledger import Ticket, TicketLogEntry, to_us
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +105,7 @@ def ticket_record(ticket: Ticket, history: list[TicketLogEntry]) -> dict[str, An
 
 
 async def export_tickets(args: argparse.Namespace) -> int:
-    async with open_ledger() as service:
+    async with configured_ledger() as service:
         exported = await TicketDesk(service).export(args.since)
     records = [ticket_record(t, h) for t, h in exported]
     if args.format == "json":

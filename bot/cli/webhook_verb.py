@@ -7,7 +7,7 @@ import asyncio
 import logging
 
 from bot.cli.errors import CliError
-from bot.cli.ledger_verbs import open_ledger
+from bot.cli.ledger_verbs import configured_ledger
 from bot.http.server import HttpServer
 from bot.http.webhook import make_app
 from bot.lifecycle import DRAIN_S, stop_on_signals
@@ -36,7 +36,7 @@ async def webhook(args: argparse.Namespace) -> int:
         raise CliError("TOKENDESK_WEBHOOK_SECRET is not set: the webhook cannot check signatures")
     stop = asyncio.Event()
     with stop_on_signals(stop):
-        async with open_ledger() as service:
+        async with configured_ledger() as service:
             if stop.is_set():
                 return 0
             metrics = Metrics()

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from aiohttp import web
 
 from bot.metrics import CONTENT_TYPE, Metrics
-from ledger.service import LedgerService
+from ledger import LedgerService
 
 log = logging.getLogger(__name__)
 

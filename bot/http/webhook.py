@@ -27,9 +27,7 @@ from aiohttp import web
 
 from bot.http.health import add_health_routes, database_check
 from bot.metrics import Metrics
-from ledger.events import MAX_LINE_BYTES, Invalid, parse_event
-from ledger.ingest import ingest_parsed
-from ledger.service import LedgerService
+from ledger import MAX_LINE_BYTES, Invalid, LedgerService, ingest_parsed, parse_event
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,12 @@ __all__ = [
     "DEFAULT_URL",
     "STATEMENT_TIMEOUT_S",
     "async_url",
+    "check_url",
     "connect_args",
     "is_sqlite",
     "safe_url",
     "sqlite_path",
+    "url_password",
     "where",
 ]
 
@@ -99,6 +101,23 @@ def sqlite_path(url: str) -> str:
     if not database or database == ":memory:" or "mode=memory" in url:
         raise ValueError("names no SQLite file: the ledger must persist (sqlite:///FILE)")
     return database
+
+
+def check_url(url: str) -> None:
+    """Whether tokendesk can use a database URL.
+
+    Raises:
+        ValueError: what is wrong with it (another database, no SQLite file, a bad sslmode).
+    """
+    async_url(url)
+
+
+def url_password(url: str) -> str | None:
+    """The password a database URL carries, if any (a secret to keep out of logs)."""
+    try:
+        return _parse(url).password
+    except ValueError:
+        return None
 
 
 def safe_url(url: str) -> str:

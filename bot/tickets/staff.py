@@ -14,9 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.embeds.account import balance_embed, history_embed
-from bot.embeds.common import BAD, GOOD
-from bot.embeds.tickets import queue_embed, stats_embed
+from bot.account.embeds import balance_embed, history_embed
 from bot.respond import Reply, answer
 from bot.roles import (
     STAFF_CONTEXTS,
@@ -26,7 +24,9 @@ from bot.roles import (
     staff_refusal,
 )
 from bot.services import Services
-from bot.views.tickets import actor, decide
+from bot.style import BAD, GOOD
+from bot.tickets.embeds import queue_embed, stats_embed
+from bot.tickets.views import actor, decide
 from bot.words import tokens
 
 log = logging.getLogger(__name__)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import discord
 
-from bot.embeds.common import BAD, BRAND, safe
 from bot.outcomes import refusal_text
+from bot.style import BAD, BRAND, safe
 from bot.words import tokens
-from ledger.balance import Balance
-from ledger.plans import Catalogue
-from ledger.pricing import PricingTable, Quote, Refusal
+from ledger import Balance, Catalogue, PricingTable, Quote, Refusal
 
 __all__ = ["cost_embed", "plans_embed"]
 

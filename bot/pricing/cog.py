@@ -8,10 +8,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.embeds.common import clip
-from bot.embeds.pricing import cost_embed, plans_embed
+from bot.pricing.embeds import cost_embed, plans_embed
 from bot.respond import Reply, answer
 from bot.services import Services
+from bot.style import clip
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.embeds.account import (
+from bot.account.embeds import (
     balance_embed,
     history_embed,
     link_embed,
@@ -20,7 +20,7 @@ from bot.embeds.account import (
 )
 from bot.respond import Reply, answer
 from bot.services import Services
-from ledger.balance import Balance
+from ledger import Balance
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from bot.embeds.common import BAD, BRAND, GOOD, WARN, clip, safe, when
+from bot.style import BAD, BRAND, GOOD, WARN, clip, safe, when
 from bot.words import tokens
 from diagnostics.desk import Stats
 from ledger import Ticket

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import discord
 
-from bot.embeds.common import BAD, BRAND, GOOD, WARN, clip, safe, when
 from bot.outcomes import link_text
+from bot.style import BAD, BRAND, GOOD, WARN, clip, safe, when
 from bot.words import describe_row, plan_name, tokens
-from ledger import HistoryRow, LinkResult
-from ledger.balance import Balance
-from ledger.cycles import from_us
-from ledger.plans import Catalogue
+from ledger import Balance, Catalogue, HistoryRow, LinkResult, from_us
 
 __all__ = [
     "balance_embed",

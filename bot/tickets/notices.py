@@ -6,8 +6,8 @@ import logging
 
 import discord
 
-from bot.embeds.tickets import decision_notice, ticket_embed
 from bot.respond import MENTIONS_NONE
+from bot.tickets.embeds import decision_notice, ticket_embed
 from diagnostics.desk import TicketDesk
 from ledger import Ticket
 
@@ -36,7 +36,7 @@ async def post_to_triage(client: discord.Client, channel_id: int | None, ticket:
     """Post a new ticket to the triage channel with its Claim, Approve and Deny buttons."""
     if channel_id is None:
         return
-    from bot.views.tickets import ticket_buttons
+    from bot.tickets.views import ticket_buttons
 
     try:
         channel = client.get_partial_messageable(channel_id)

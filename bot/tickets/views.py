@@ -14,12 +14,12 @@ import re
 
 import discord
 
-from bot.embeds.common import BAD
-from bot.embeds.tickets import ticket_embed
-from bot.notify import tell_user
+from bot.guards import StaffGuard, services_of, settle
 from bot.outcomes import refused_text
 from bot.respond import MENTIONS_NONE
-from bot.views.guarded import StaffGuard, services_of, settle
+from bot.style import BAD
+from bot.tickets.embeds import ticket_embed
+from bot.tickets.notices import tell_user
 from diagnostics.desk import Decided
 from ledger import Ticket
 

@@ -1,4 +1,4 @@
-"""Help for users: /troubleshoot, /refund and /tickets."""
+"""Tickets for users: /refund and /tickets."""
 
 from __future__ import annotations
 
@@ -8,37 +8,24 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.embeds.common import GOOD
-from bot.embeds.tickets import ticket_embed, tickets_embed
-from bot.notify import post_to_triage, tell_user
 from bot.outcomes import refused_text
 from bot.respond import Reply, answer
 from bot.services import Services
-from bot.views.troubleshoot import current_facts, render_step
+from bot.style import GOOD
+from bot.tickets.embeds import ticket_embed, tickets_embed
+from bot.tickets.notices import post_to_triage, tell_user
 from diagnostics.desk import Opened
-from diagnostics.walker import start
 
 log = logging.getLogger(__name__)
 
-__all__ = ["HelpCog"]
+__all__ = ["TicketsCog"]
 
 
-class HelpCog(commands.Cog):
-    """Guided fixes and refund tickets for users. Every reply is ephemeral."""
+class TicketsCog(commands.Cog):
+    """Refund tickets and a user's own tickets. Every reply is ephemeral."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
-
-    @app_commands.command(name="troubleshoot")
-    async def troubleshoot(self, interaction: discord.Interaction) -> None:
-        """Guided fixes for token problems, with your own numbers."""
-
-        async def work() -> Reply:
-            facts = await current_facts(interaction)
-            embed, view = render_step(start(self.services.flows, facts), facts)
-            return Reply(embed, view=view)
-
-        await answer(interaction, work(), defer_after=self.services.defer_after)
 
     @app_commands.command(name="refund")
     @app_commands.checks.cooldown(3, 30.0, key=lambda i: i.user.id)

@@ -14,10 +14,10 @@ from datetime import datetime
 
 import discord
 
-from bot.embeds.common import BRAND, GOOD, clip, safe
-from bot.notify import post_to_triage
+from bot.guards import OwnerGuard, services_of, settle
 from bot.outcomes import refused_text
-from bot.views.guarded import OwnerGuard, services_of, settle
+from bot.style import BRAND, GOOD, clip, safe
+from bot.tickets.notices import post_to_triage
 from bot.words import tokens
 from diagnostics.desk import Opened
 from diagnostics.facts import UserFacts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from ledger.cycles import from_us
+from ledger import from_us
 
 __all__ = ["BRAND", "WARN", "clip", "safe", "when"]
 
