@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 import aiohttp  # noqa: E402
 import asyncpg  # noqa: E402
 
-from ledger.webhook import sign  # noqa: E402
+from bot.http.webhook import sign  # noqa: E402
 
 PG_ADMIN = os.environ.get("TOKENDESK_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 PG_BASE = "postgresql+asyncpg://postgres@127.0.0.1:5432"

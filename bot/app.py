@@ -1,4 +1,9 @@
-"""The bot: a `commands.Bot` given its services, with one cog per area."""
+"""The bot: a `commands.Bot` given its services, with one package per feature.
+
+Each feature package (`bot.account`, `bot.pricing`, `bot.tickets`, `bot.troubleshoot`)
+has a `setup(bot)` that adds its cogs and persistent components, as python-discord's
+extensions do; staff cogs are collected and registered to the support server only.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +12,17 @@ import logging
 import discord
 from discord.ext import commands
 
-from bot.cogs.account import AccountCog
-from bot.cogs.help import HelpCog
-from bot.cogs.pricing import PricingCog
-from bot.cogs.support import SupportCog
-from bot.errors import handle_error
+from bot import account, pricing, tickets, troubleshoot
+from bot.gate import GatedTree, InteractionGate
+from bot.guards import answer_unclaimed
+from bot.registration import USER_CONTEXTS, USER_INSTALLS, register_commands
 from bot.services import Services
-from bot.views.tickets import TicketAction
-from bot.views.troubleshoot import FlowChoice, RefundPick
 
 log = logging.getLogger(__name__)
 
-__all__ = ["TokendeskBot"]
+__all__ = ["FEATURES", "TokendeskBot"]
+
+FEATURES = (account, pricing, tickets, troubleshoot)
 
 
 class TokendeskBot(commands.AutoShardedBot):
@@ -27,6 +31,9 @@ class TokendeskBot(commands.AutoShardedBot):
     Sharded: with no shard options discord.py asks Discord how many shards to run;
     `shard_count` and `shard_ids` run a slice of them, so several processes can share
     one PostgreSQL ledger.
+
+    Commands are user-installable by default (`bot.registration`); the staff cog
+    overrides that for its own commands.
     """
 
     def __init__(self, services: Services, **options: object) -> None:
@@ -37,22 +44,31 @@ class TokendeskBot(commands.AutoShardedBot):
             intents=intents,
             help_command=None,
             allowed_mentions=discord.AllowedMentions.none(),
+            tree_cls=GatedTree,  # every interaction passes the gate; its errors, handle_error
+            allowed_contexts=USER_CONTEXTS,
+            allowed_installs=USER_INSTALLS,
             **options,
         )
         self.services = services
-        self.tree.on_error = handle_error
+        self.gate = InteractionGate(services.metrics)
         self.synced = False
+        self.staff_command_names: frozenset[str] = frozenset()
+        """Top-level names of the staff commands, registered or not (see `handle_error`)."""
+        self._staff_cogs: list[commands.Cog] = []
+
+    def add_staff_cog(self, cog: commands.Cog) -> None:
+        """A cog of staff commands: registered to the support server only, at setup's end."""
+        self._staff_cogs.append(cog)
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(TicketAction, FlowChoice, RefundPick)
-        for cog in (AccountCog, PricingCog, HelpCog, SupportCog):
-            await self.add_cog(cog(self.services))
-        guild_id = self.services.settings.guild_id
-        if guild_id is not None:
-            guild = discord.Object(id=guild_id)
-            self.tree.copy_global_to(guild=guild)
-            await self.tree.sync(guild=guild)
-        else:
-            await self.tree.sync()
+        for feature in FEATURES:
+            await feature.setup(self)
+        self.staff_command_names = frozenset(
+            command.name for cog in self._staff_cogs for command in cog.get_app_commands()
+        )
+        await register_commands(self, self._staff_cogs, self.services.settings.guild_id)
         self.synced = True
-        log.info("commands synced%s", f" to guild {guild_id}" if guild_id else " globally")
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Answer a button, select or modal none of ours took, rather than leave it failing."""
+        await answer_unclaimed(interaction)

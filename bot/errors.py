@@ -8,25 +8,34 @@ import secrets
 import discord
 from discord import app_commands
 
-from bot.embeds.common import BAD
+from bot.outcomes import not_yours_text, staff_only_text, stale_command_text
 from bot.respond import MENTIONS_NONE
+from bot.style import BAD
 from ledger import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
-__all__ = ["NotAllowed", "handle_error", "incident_id"]
+__all__ = ["NotYours", "StaffOnly", "handle_error", "incident_id", "refuse"]
 
 
-class NotAllowed(app_commands.CheckFailure):
-    """The user lacks the role a command or button needs.
+class StaffOnly(app_commands.CheckFailure):
+    """A staff action was refused; nothing was done.
 
     Attributes:
-        role: the role's name or id as configured.
+        reason: `no_support_server` (`TOKENDESK_GUILD_ID` is unset), `elsewhere` (not
+            from the support server's own install), `not_staff` (lacks the role) or
+            `stale` (an out-of-date registration of a staff command).
+        level: `support` or `moderator`.
     """
 
-    def __init__(self, role: str | None) -> None:
-        super().__init__(role or "")
-        self.role = role
+    def __init__(self, reason: str, level: str = "support") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.level = level
+
+
+class NotYours(app_commands.CheckFailure):
+    """A component made for one person was used by another; nothing was done."""
 
 
 def incident_id() -> str:
@@ -38,26 +47,40 @@ async def handle_error(interaction: discord.Interaction, error: Exception) -> No
     """Turn any failure into a short, ephemeral answer; never leave the interaction hanging.
 
     Errors are treated in this order:
-    1. `NotAllowed`: the user is told which role the action needs; nothing is logged.
-    2. Other check failures (a cooldown, a guild-only command in DMs): their message.
-    3. `TransformerError`: an option Discord sent that we could not read.
-    4. An unreachable database: a "try again shortly" with an incident id, logged.
-    5. Anything else: logged with the command, user and incident id; the user gets the id.
+    1. Autocomplete: whatever failed, the answer is an empty list of suggestions.
+    2. `StaffOnly`: "staff only", never naming the configured role; nothing is logged.
+    3. `NotYours`: someone else's component.
+    4. A command the bot does not offer there (a stale registration Discord still shows):
+       refused like a staff action if it is one, else "not available".
+    5. Other check failures (a cooldown, a guild-only command in DMs): their message.
+    6. `TransformerError`: an option Discord sent that we could not read.
+    7. An unreachable database: a "try again shortly" with an incident id, logged.
+    8. Anything else: logged with the command, user and incident id; the user gets the id.
     """
     original = getattr(error, "original", error)
-    if isinstance(error, NotAllowed):
-        role = f" (**{discord.utils.escape_markdown(error.role)}**)" if error.role else ""
-        text = f"Only the support team{role} can do that."
-        await _send(interaction, "Not allowed", text)
+    if interaction.type is discord.InteractionType.autocomplete:
+        if not interaction.response.is_done():
+            await interaction.response.autocomplete([])
+        return
+    if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+        error = _stale(interaction, error)
+    if isinstance(error, StaffOnly):
+        await refuse(interaction, "Staff only", staff_only_text(error.reason, error.level))
+        return
+    if isinstance(error, NotYours):
+        await refuse(interaction, "Not yours", not_yours_text())
+        return
+    if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+        await refuse(interaction, "Not available here", stale_command_text())
         return
     if isinstance(error, app_commands.CommandOnCooldown):
-        await _send(interaction, "Slow down", f"Try again in {error.retry_after:.0f} seconds.")
+        await refuse(interaction, "Slow down", f"Try again in {error.retry_after:.0f} seconds.")
         return
     if isinstance(error, app_commands.CheckFailure):
-        await _send(interaction, "Not available here", "This cannot be used here.")
+        await refuse(interaction, "Not available here", "This cannot be used here.")
         return
     if isinstance(error, app_commands.TransformerError):
-        await _send(interaction, "That option looks wrong", "Check the values and try again.")
+        await refuse(interaction, "That option looks wrong", "Check the values and try again.")
         return
     incident = incident_id()
     name = interaction.command.qualified_name if interaction.command else interaction.type.name
@@ -73,10 +96,24 @@ async def handle_error(interaction: discord.Interaction, error: Exception) -> No
         text = "The ledger is unreachable right now; please try again in a minute."
     else:
         text = "Something went wrong on our side; please try again."
-    await _send(interaction, "Sorry", f"{text}\nIncident `{incident}`, if you contact support.")
+    await refuse(interaction, "Sorry", f"{text}\nIncident `{incident}`, if you contact support.")
 
 
-async def _send(interaction: discord.Interaction, title: str, text: str) -> None:
+def _stale(interaction: discord.Interaction, error: app_commands.AppCommandError) -> Exception:
+    """A staff command the bot does not offer there is refused as a staff action."""
+    data = interaction.data or {}
+    staff = getattr(interaction.client, "staff_command_names", frozenset())
+    if data.get("name") not in staff:
+        return error
+    settings = interaction.client.services.settings  # type: ignore[attr-defined]
+    log.info(
+        "refused stale registration of /%s from guild %s", data.get("name"), interaction.guild_id
+    )
+    return StaffOnly("no_support_server" if settings.guild_id is None else "stale")
+
+
+async def refuse(interaction: discord.Interaction, title: str, text: str) -> None:
+    """Answer ephemerally with a red embed, whether or not the interaction was acknowledged."""
     embed = discord.Embed(title=title, description=text, colour=BAD)
     try:
         if interaction.response.is_done():

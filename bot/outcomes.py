@@ -6,13 +6,29 @@ a ticket `Refused`, a `LinkResult`); this module words them for people.
 
 from __future__ import annotations
 
-from bot.embeds.common import safe
+from bot.style import safe, when
 from bot.words import tokens
 from diagnostics.tickets import Refused
-from ledger import LinkResult
-from ledger.pricing import PricingTable, Refusal
+from ledger import (
+    LINK_ATTEMPT_LIMIT,
+    LINK_ATTEMPT_WINDOW_US,
+    LINK_CODE_TTL_US,
+    LinkResult,
+    PricingTable,
+    Refusal,
+)
 
-__all__ = ["link_text", "refusal_text", "refused_text"]
+__all__ = [
+    "link_text",
+    "minutes",
+    "not_yours_text",
+    "refusal_text",
+    "refused_text",
+    "staff_only_text",
+    "stale_command_text",
+]
+
+GUILD_SETTING = "TOKENDESK_GUILD_ID"
 
 _FIELD = {
     "model": "model",
@@ -82,14 +98,57 @@ def refused_text(refused: Refused, *, max_age_days: int = 30) -> str:
     return _REFUSED.get(refused.problem, "That can't be done.")
 
 
-_LINK = {
-    "linked": ("Linked", "Your Discord account is now linked to your platform account."),
-    "unknown": ("That code does not exist", "Check the code, or ask for a new one."),
-    "expired": ("That code has expired", "Codes last 15 minutes. Ask for a new one."),
-    "used": ("That code was already used", "Each code works once. Ask for a new one."),
-}
+def minutes(us: int) -> int:
+    """A span of ledger microseconds in whole minutes."""
+    return us // 60_000_000
 
 
 def link_text(result: LinkResult) -> tuple[str, str]:
     """(title, text) for how redeeming a link code went."""
-    return _LINK[result.outcome]
+    if result.outcome == "locked":
+        assert result.retry_at_us is not None
+        return (
+            "Too many codes that did not work",
+            f"{LINK_ATTEMPT_LIMIT} codes in the last {minutes(LINK_ATTEMPT_WINDOW_US)} minutes "
+            f"did not work, so /link is paused for you. Try again {when(result.retry_at_us)}.",
+        )
+    ttl = minutes(LINK_CODE_TTL_US)
+    return {
+        "linked": ("Linked", "Your Discord account is now linked to your platform account."),
+        "unknown": ("That code does not exist", "Check the code, or ask for a new one."),
+        "expired": ("That code has expired", f"Codes last {ttl} minutes. Ask for a new one."),
+        "used": ("That code was already used", "Each code works once. Ask for a new one."),
+    }[result.outcome]
+
+
+def staff_only_text(reason: str, level: str = "support") -> str:
+    """Why a staff action was refused; never names the role the action needs."""
+    if reason == "no_support_server":
+        return (
+            "This is for the support team (staff only), and staff actions are switched off: "
+            f"the bot's operator has not set `{GUILD_SETTING}`, the support server."
+        )
+    if reason == "stale":
+        return (
+            "This is for the support team (staff only), and this copy of the command is out "
+            "of date. Staff commands work only in the support server, from the list Discord "
+            "shows there now."
+        )
+    if reason == "elsewhere":
+        return "This is for the support team (staff only), in the support server only."
+    if level == "moderator":
+        return "This is for the support team's moderators (staff only)."
+    return "This is for the support team (staff only)."
+
+
+def not_yours_text() -> str:
+    """A button or menu made for someone else."""
+    return "This was made for someone else, so it does nothing for you. Run the command yourself."
+
+
+def stale_command_text() -> str:
+    """A command Discord still shows but the bot no longer offers there."""
+    return (
+        "This command is not offered here any more; Discord may still be showing an old "
+        "list. It updates by itself shortly."
+    )

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from bot.metrics import Metrics
 from bot.settings import Settings
-from diagnostics.desk import TicketDesk
+from diagnostics.desk import Decided, Opened, TicketDesk
 from diagnostics.flow_model import FlowSet
 from diagnostics.flows import load_default_flows, load_flows
-from diagnostics.tickets import TicketPolicy
-from ledger.clock import Clock, SystemClock
-from ledger.pricing import PricingTable
-from ledger.pricing_file import load_default_pricing
-from ledger.service import LedgerService
-from ledger.store.database import Database, open_database
-from ledger.store.migrate import upgrade
+from diagnostics.tickets import Refused, TicketPolicy
+from ledger import (
+    Clock,
+    LedgerService,
+    PricingTable,
+    SystemClock,
+    load_default_pricing,
+    open_ledger,
+)
 
 log = logging.getLogger(__name__)
 
@@ -31,15 +35,15 @@ class Services:
     clock: Clock
     ledger: LedgerService
     pricing: PricingTable
-    db: Database
     desk: TicketDesk
     flows: FlowSet
     defer_after: float = 1.5
     """Seconds an answer may take before the interaction is deferred (Discord allows 3)."""
+    metrics: Metrics = field(default_factory=Metrics)
 
     async def close(self) -> None:
         """Release the database."""
-        await self.db.close()
+        await self.ledger.close()
 
 
 def read_flows(folder: str | None) -> FlowSet:
@@ -53,7 +57,32 @@ def read_flows(folder: str | None) -> FlowSet:
     return load_default_flows()
 
 
-async def build_services(settings: Settings, clock: Clock | None = None) -> Services:
+class CountingDesk(TicketDesk):
+    """The ticket desk, counting the tokens its refunds return (`tokendesk_refunded_tokens`).
+
+    Every refund is paid by `act` (an approval) or `open_refund` (auto-approval).
+    """
+
+    def __init__(self, ledger: LedgerService, policy: TicketPolicy, metrics: Metrics) -> None:
+        super().__init__(ledger, policy)
+        self.metrics = metrics
+
+    async def act(self, *args: Any, **kwargs: Any) -> Decided | Refused:
+        result = await super().act(*args, **kwargs)
+        if isinstance(result, Decided) and result.refund is not None:
+            self.metrics.refunded_tokens.inc(result.refund.total)
+        return result
+
+    async def open_refund(self, *args: Any, **kwargs: Any) -> Opened | Refused:
+        result = await super().open_refund(*args, **kwargs)
+        if isinstance(result, Opened) and result.auto is not None:
+            self.metrics.refunded_tokens.inc(result.auto.total)
+        return result
+
+
+async def build_services(
+    settings: Settings, clock: Clock | None = None, metrics: Metrics | None = None
+) -> Services:
     """Load the flows, upgrade the schema, open the database and build the services.
 
     Raises:
@@ -62,20 +91,21 @@ async def build_services(settings: Settings, clock: Clock | None = None) -> Serv
     """
     clock = clock or SystemClock()
     flows = read_flows(settings.flows_dir)  # a broken flow file stops start-up here
-    await upgrade(settings.database_url)
-    db = open_database(settings.database_url, pool_size=settings.db_pool_size)
-    ledger = LedgerService(db, clock)
+    ledger = await open_ledger(settings.database_url, clock, pool_size=settings.db_pool_size)
+    metrics = metrics or Metrics()
     policy = TicketPolicy(
         refund_max_age_days=settings.refund_max_age_days,
         max_open_per_user=settings.max_open_tickets,
         auto_approve_up_to=settings.auto_approve_up_to,
     )
+    desk = CountingDesk(ledger, policy, metrics)
+    metrics.watch(metrics.tickets_open, desk.open_count)
     return Services(
         settings=settings,
         clock=clock,
         ledger=ledger,
         pricing=load_default_pricing(),
-        db=db,
-        desk=TicketDesk(ledger, policy),
+        desk=desk,
         flows=flows,
+        metrics=metrics,
     )

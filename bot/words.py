@@ -6,8 +6,7 @@ module, never in `ledger/` or `diagnostics/`.
 
 from __future__ import annotations
 
-from ledger import HistoryRow
-from ledger.plans import Catalogue
+from ledger import Catalogue, HistoryRow
 
 __all__ = ["describe_row", "plan_name", "tokens"]
 

@@ -259,6 +259,10 @@ class TicketDesk:
         """Generation ids the user already has an open refund ticket for."""
         return await self.ledger.read(lambda uow: uow.tickets.open_refund_generations(user_id))
 
+    async def open_count(self) -> int:
+        """How many tickets are open or claimed (for the `tokendesk_tickets_open` gauge)."""
+        return await self.ledger.read(lambda uow: uow.tickets.count_open())
+
     async def queue(
         self,
         state: TicketState | str | None = None,

@@ -17,10 +17,13 @@ Where things live:
     batch.py                  a batch of events applied in memory (the rules of apply.py)
     balance.py                what a balance read shows, previews of the next resets
     refunds.py                refund eligibility (the one rule) and its results
+    why.py, usage.py          why a balance moved (causes); use per day, by model, forecast
+    insight.py                the units of work that read what why and usage need
     linking.py                one-time link codes
     tickets.py                ticket states, actions, categories and records
     operations.py             units of work over a transaction, one per operation
     unit_of_work.py           the typed unit of work other packages run in one transaction
+    outbox.py, deliveries.py  what to tell people, decided in the transaction; its delivery
     service.py                LedgerService: one awaitable call, one transaction
     pricing.py, pricing.toml  what a generation costs (for /cost)
     errors.py                 the exception tree
@@ -32,6 +35,7 @@ from __future__ import annotations
 from ledger.balance import Balance, DailyPreview, RenewalPreview
 from ledger.clock import Clock, FixedClock, SystemClock
 from ledger.cycles import DAY_US, from_us, next_midnight, to_us
+from ledger.deliveries import Deliveries
 from ledger.errors import CatalogueError, Conflict, DatabaseUnavailable, LedgerError, PricingError
 from ledger.events import MAX_LINE_BYTES, Event, Invalid, parse_event, parse_line
 from ledger.ingest import (
@@ -42,8 +46,16 @@ from ledger.ingest import (
     ingest_stream,
     split_lines,
 )
-from ledger.linking import LINK_CODE_TTL_US, LinkOutcome, LinkResult
+from ledger.insight import MAX_USAGE_DAYS, MAX_WHY_HOURS
+from ledger.linking import (
+    LINK_ATTEMPT_LIMIT,
+    LINK_ATTEMPT_WINDOW_US,
+    LINK_CODE_TTL_US,
+    LinkOutcome,
+    LinkResult,
+)
 from ledger.operations import AdjustResult, EventResult
+from ledger.outbox import OutboxItem, OutboxKind, OutboxOutcome
 from ledger.plans import FREE, Catalogue, Plan, load_catalogue
 from ledger.pricing import Limits, PricedModel, PricingTable, Quote, QuoteLine, Refusal
 from ledger.pricing_file import load_default_pricing, load_pricing
@@ -52,6 +64,11 @@ from ledger.service import LedgerService
 from ledger.state import AccountState, Generation, HistoryRow
 from ledger.store.database import open_database
 from ledger.store.urls import DEFAULT_URL as DEFAULT_DATABASE_URL
+from ledger.store.urls import STATEMENT_TIMEOUT_S
+from ledger.store.urls import check_url as check_database_url
+from ledger.store.urls import safe_url as safe_database_url
+from ledger.store.urls import url_password as database_password
+from ledger.store.urls import where as database_place
 from ledger.tickets import (
     Ticket,
     TicketAction,
@@ -60,26 +77,41 @@ from ledger.tickets import (
     TicketLogEntry,
     TicketState,
 )
-from ledger.unit_of_work import TicketBook, UnitOfWork
+from ledger.unit_of_work import OutboxBook, TicketBook, UnitOfWork
+from ledger.usage import FORECAST_DAYS, DayUse, Forecast, ModelUse, UsageReport
+from ledger.why import Cause, Change, ChangeCause, Charged, WhyReport
 
 __all__ = [
     "DAY_US",
     "DEFAULT_DATABASE_URL",
+    "FORECAST_DAYS",
     "FREE",
+    "LINK_ATTEMPT_LIMIT",
+    "LINK_ATTEMPT_WINDOW_US",
     "LINK_CODE_TTL_US",
     "MAX_LINE_BYTES",
+    "MAX_USAGE_DAYS",
+    "MAX_WHY_HOURS",
+    "STATEMENT_TIMEOUT_S",
     "AccountState",
     "AdjustResult",
     "Balance",
     "Catalogue",
     "CatalogueError",
+    "Cause",
+    "Change",
+    "ChangeCause",
+    "Charged",
     "Clock",
     "Conflict",
     "DailyPreview",
     "DatabaseUnavailable",
+    "DayUse",
+    "Deliveries",
     "Event",
     "EventResult",
     "FixedClock",
+    "Forecast",
     "Generation",
     "HistoryRow",
     "IngestReport",
@@ -90,6 +122,11 @@ __all__ = [
     "LineResult",
     "LinkOutcome",
     "LinkResult",
+    "ModelUse",
+    "OutboxBook",
+    "OutboxItem",
+    "OutboxKind",
+    "OutboxOutcome",
     "Plan",
     "PricedModel",
     "PricingError",
@@ -110,6 +147,11 @@ __all__ = [
     "TicketLogEntry",
     "TicketState",
     "UnitOfWork",
+    "UsageReport",
+    "WhyReport",
+    "check_database_url",
+    "database_password",
+    "database_place",
     "from_us",
     "ingest_lines",
     "ingest_parsed",
@@ -122,6 +164,7 @@ __all__ = [
     "parse_event",
     "parse_line",
     "refund_problem",
+    "safe_database_url",
     "split_lines",
     "to_us",
     "upgrade_schema",

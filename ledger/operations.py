@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from ledger.apply import Decision, Rejection, decide
 from ledger.batch import CONFLICT, EventResult, plan_batch
 from ledger.events import Event
-from ledger.linking import LINK_CODE_TTL_US, LinkOutcome, LinkResult
+from ledger.linking import (
+    LINK_ATTEMPT_WINDOW_US,
+    LINK_CODE_TTL_US,
+    LinkOutcome,
+    LinkResult,
+    locked_until,
+)
 from ledger.plans import Catalogue
 from ledger.refunds import Refunded, RefundRefusal, refund_problem
 from ledger.resets import catch_up
@@ -160,18 +166,33 @@ def adjust_op(
 
 
 def redeem_link_code_op(tx: Tx, code: str, discord_user_id: str, now_us: int) -> LinkResult:
-    """Link a Discord user to the account a code names; a code works once."""
+    """Link a Discord user to the account a code names; a code works once.
+
+    Exactly one of several users redeeming the same code at once is linked: the code is
+    marked used by an UPDATE that only matches while it is unused, and only the
+    transaction whose UPDATE changed the row links. A user with too many failed codes
+    lately is refused before the code is looked at; every failure is counted.
+    """
+    since = now_us - LINK_ATTEMPT_WINDOW_US
+    retry_at = locked_until(records.link_failures(tx, discord_user_id, since))
+    if retry_at is not None:
+        return LinkResult(LinkOutcome.LOCKED, retry_at_us=retry_at)
     found = records.link_code(tx, code)
+    result: LinkResult
     if found is None:
-        return LinkResult(LinkOutcome.UNKNOWN)
-    account_id, expires_us, used_us = found
-    if used_us is not None:
-        return LinkResult(LinkOutcome.USED, account_id)
-    if expires_us < now_us:
-        return LinkResult(LinkOutcome.EXPIRED, account_id)
-    if not records.use_link_code(tx, code, discord_user_id, account_id, now_us):
-        return LinkResult(LinkOutcome.USED, account_id)
-    return LinkResult(LinkOutcome.LINKED, account_id)
+        result = LinkResult(LinkOutcome.UNKNOWN)
+    else:
+        account_id, expires_us, used_us = found
+        if used_us is not None:
+            result = LinkResult(LinkOutcome.USED, account_id)
+        elif expires_us < now_us:
+            result = LinkResult(LinkOutcome.EXPIRED, account_id)
+        elif records.use_link_code(tx, code, discord_user_id, account_id, now_us):
+            return LinkResult(LinkOutcome.LINKED, account_id)
+        else:  # another transaction used it between our read and our update
+            result = LinkResult(LinkOutcome.USED, account_id)
+    records.record_link_failure(tx, discord_user_id, now_us, since)
+    return result
 
 
 def create_link_code_op(tx: Tx, account_id: str, code: str, now_us: int) -> str | None:

@@ -14,8 +14,10 @@ from typing import TypeVar
 from ledger.balance import Balance, balance_of
 from ledger.clock import Clock
 from ledger.cycles import to_us
+from ledger.deliveries import Deliveries
 from ledger.errors import Conflict
 from ledger.events import Event
+from ledger.insight import MAX_USAGE_DAYS, MAX_WHY_HOURS, usage_op, why_op
 from ledger.linking import LinkResult, new_link_code, normalise_code
 from ledger.operations import (
     AdjustResult,
@@ -34,6 +36,8 @@ from ledger.state import AccountState, Generation, HistoryRow
 from ledger.store import records
 from ledger.store.database import Database, Tx
 from ledger.unit_of_work import UnitOfWork
+from ledger.usage import UsageReport
+from ledger.why import WhyReport
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +62,8 @@ class LedgerService:
         self._waiting: list[tuple[Event, asyncio.Future[EventResult]]] = []
         self._waiting_loop: asyncio.AbstractEventLoop | None = None
         self._batches: set[asyncio.Future[list[EventResult]]] = set()
+        self.deliveries = Deliveries(db, self.now_us)
+        """The outbox, for the processes that deliver it."""
 
     def now_us(self) -> int:
         """The present, in ledger microseconds."""
@@ -207,7 +213,9 @@ class LedgerService:
     async def redeem_link_code(self, code: str, discord_user_id: str) -> LinkResult:
         """Link a Discord user to the account a code names; a code works once.
 
-        A new link replaces the old one on either side.
+        A new link replaces the old one on either side. Too many failed codes from one
+        user lately and the answer is `locked`, with the instant to try again
+        (`ledger.linking` holds the limits).
         """
         now, code = self.now_us(), normalise_code(code)
         return await self.db.write(lambda tx: redeem_link_code_op(tx, code, discord_user_id, now))
@@ -245,6 +253,38 @@ class LedgerService:
         def op(tx: Tx) -> list[HistoryRow] | None:
             state = _find(tx, who, by_user)
             return None if state is None else history_op(tx, state, limit, now, catalogue)
+
+        return await self.db.read(op)
+
+    async def why(self, who: str, hours: int = 24, *, by_user: bool = False) -> WhyReport | None:
+        """How the balance got from `hours` ago (1 to 2,160) to now; None if no such account.
+
+        Raises:
+            ValueError: `hours` is out of range.
+        """
+        if not 1 <= hours <= MAX_WHY_HOURS:
+            raise ValueError(f"hours must be between 1 and {MAX_WHY_HOURS:,}")
+        now, catalogue = self.now_us(), self.catalogue
+
+        def op(tx: Tx) -> WhyReport | None:
+            state = _find(tx, who, by_user)
+            return None if state is None else why_op(tx, state, hours, now, catalogue)
+
+        return await self.db.read(op)
+
+    async def usage(self, who: str, days: int = 30, *, by_user: bool = False) -> UsageReport | None:
+        """Use per day over the last `days` (1 to 90), by model, and the forecast.
+
+        Raises:
+            ValueError: `days` is out of range.
+        """
+        if not 1 <= days <= MAX_USAGE_DAYS:
+            raise ValueError(f"days must be between 1 and {MAX_USAGE_DAYS}")
+        now, catalogue = self.now_us(), self.catalogue
+
+        def op(tx: Tx) -> UsageReport | None:
+            state = _find(tx, who, by_user)
+            return None if state is None else usage_op(tx, state, days, now, catalogue)
 
         return await self.db.read(op)
 

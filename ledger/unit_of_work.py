@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from ledger.operations import refund_op
+from ledger.outbox import OutboxKind
 from ledger.plans import Catalogue
 from ledger.refunds import Refunded, RefundRefusal
 from ledger.state import AccountState, Generation
-from ledger.store import records, ticket_records
+from ledger.store import outbox_records, records, ticket_records
 from ledger.store.database import Tx
 from ledger.tickets import Ticket, TicketCategory, TicketLogEntry, TicketState
 
-__all__ = ["TicketBook", "UnitOfWork"]
+__all__ = ["OutboxBook", "TicketBook", "UnitOfWork"]
 
 
 class TicketBook:
@@ -57,6 +59,10 @@ class TicketBook:
         """The logs of the tickets opened since an instant, by ticket number."""
         return ticket_records.ticket_logs_since(self._tx, since_us)
 
+    def count_open(self) -> int:
+        """How many tickets are open or claimed."""
+        return ticket_records.count_open(self._tx)
+
     def count_open_for_user(self, user_id: str) -> int:
         """How many open or claimed tickets a user has."""
         return ticket_records.count_open_for_user(self._tx, user_id)
@@ -92,21 +98,74 @@ class TicketBook:
         return ticket_records.tickets_since(self._tx, since_us)
 
 
+class OutboxBook:
+    """The outbox, inside a unit of work: what to tell people about what it changes."""
+
+    __slots__ = ("_now", "_tx")
+
+    def __init__(self, tx: Tx, now_us: int) -> None:
+        self._tx = tx
+        self._now = now_us
+
+    def add(
+        self,
+        kind: OutboxKind,
+        topic: str,
+        payload: dict[str, Any] | None = None,
+        *,
+        user_id: str | None = None,
+        ticket_id: int | None = None,
+        key: str | None = None,
+        due_us: int | None = None,
+    ) -> bool:
+        """Add an item to deliver once this transaction commits.
+
+        Args:
+            kind: where it goes.
+            topic: what it is about (the deliverer words it).
+            payload: JSON-safe values the deliverer needs.
+            user_id: the Discord user, for a DM.
+            ticket_id: the ticket, for triage and thread items.
+            key: a unique key; an item whose key exists is not added again.
+            due_us: not before this instant (default: now).
+
+        Returns:
+            False when an item with the same key exists (nothing was added).
+        """
+        return outbox_records.add_item(
+            self._tx,
+            kind,
+            topic,
+            payload or {},
+            self._now,
+            user_id=user_id,
+            ticket_id=ticket_id,
+            key=key,
+            due_us=due_us,
+        )
+
+    def take_lease(self, name: str, holder: str, until_us: int) -> bool:
+        """Hold a named lease until `until_us` if nobody else holds it; True if we do."""
+        return outbox_records.take_lease(self._tx, name, holder, self._now, until_us)
+
+
 class UnitOfWork:
     """What one transaction may read and do. Made by `LedgerService.write` and `read`.
 
     Attributes:
         now_us: the instant the transaction acts at.
         tickets: tickets and their log.
+        outbox: what to tell people once it commits.
     """
 
-    __slots__ = ("_catalogue", "_tx", "now_us", "tickets")
+    __slots__ = ("_catalogue", "_tx", "now_us", "outbox", "tickets")
 
     def __init__(self, tx: Tx, now_us: int, catalogue: Catalogue) -> None:
         self._tx = tx
         self._catalogue = catalogue
         self.now_us = now_us
         self.tickets = TicketBook(tx)
+        self.outbox = OutboxBook(tx, now_us)
 
     def account_for_user(self, discord_user_id: str) -> AccountState | None:
         """The account linked to a Discord user, if any."""

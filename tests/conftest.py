@@ -26,9 +26,12 @@ PG_URL = os.environ.get(
     "TOKENDESK_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
 TABLES = (
+    "outbox",
+    "leases",
     "ticket_log",
     "tickets",
     "refunds",
+    "link_attempts",
     "link_codes",
     "events",
     "journal",

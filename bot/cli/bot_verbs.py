@@ -1,21 +1,28 @@
-"""Bot verbs: `run` (connects to Discord) and `sandbox` (the offline emulator)."""
+"""Bot verbs: `run` (connects to Discord) and `sandbox` (the offline emulator).
+
+discord.py is imported inside the verbs, so that other verbs (the webhook above all)
+never load it.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
 import logging
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import aiohttp
-import discord
 
-from bot.app import TokendeskBot
 from bot.cli.errors import CliError
-from bot.services import build_services
-from bot.settings import load_settings
+from bot.http.health import add_health_routes, database_check
+from bot.http.server import HttpServer
+from bot.lifecycle import gateway_check, run_until_stopped, stop_on_signals
+from bot.services import Services, build_services
+from bot.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +34,12 @@ def register(verbs: argparse._SubParsersAction) -> None:
     p = verbs.add_parser("run", help="connect the bot to Discord (needs DISCORD_TOKEN)")
     p.add_argument("--shard-count", type=int, help="total shards across all processes")
     p.add_argument("--shard-ids", type=_shard_range, help="this process's shards, e.g. 0-3")
-    p.set_defaults(handler=run)
+    p.add_argument(
+        "--http-host",
+        default="0.0.0.0",
+        help="address for /healthz and /metrics when TOKENDESK_HTTP_PORT is set (0.0.0.0)",
+    )
+    p.set_defaults(handler=run, serves=True)
     p = verbs.add_parser(
         "sandbox", help="the real bot against a local Discord emulator, on a demo ledger"
     )
@@ -59,6 +71,10 @@ def shard_options(args: argparse.Namespace) -> dict[str, object]:
 
 
 async def run(args: argparse.Namespace) -> int:
+    import discord
+
+    from bot.app import TokendeskBot
+
     settings = load_settings()
     if not settings.discord_token:
         raise CliError("DISCORD_TOKEN is not set (try `tokendesk sandbox` to use it offline)")
@@ -68,25 +84,57 @@ async def run(args: argparse.Namespace) -> int:
 
         gateway = settings.discord_gateway_url or settings.discord_rest_url
         configure_discordpy(settings.discord_rest_url, gateway)
-    logging.getLogger().setLevel(logging.INFO)
-    services = await build_services(settings)
-    bot = TokendeskBot(services, **options)
-    try:
-        async with bot:
-            await bot.start(settings.discord_token)
-    except discord.LoginFailure:
-        raise CliError("Discord rejected DISCORD_TOKEN: check the bot token") from None
-    except discord.PrivilegedIntentsRequired:
-        raise CliError("Discord refused the gateway intents this bot asked for") from None
-    except (OSError, aiohttp.ClientError) as exc:
-        raise CliError(f"cannot reach Discord: {exc}") from None
-    finally:
-        await services.close()
+    stop = asyncio.Event()
+    with stop_on_signals(stop):
+        services = await build_services(settings)
+        try:
+            if stop.is_set():  # stopped while the schema was upgraded
+                return 0
+            bot = TokendeskBot(services, **options)
+            health = await _serve_health(bot, services, settings, args.http_host)
+            try:
+                async with bot:
+                    await run_until_stopped(bot, settings.discord_token, stop)
+            except discord.LoginFailure:
+                raise CliError("Discord rejected DISCORD_TOKEN: check the bot token") from None
+            except discord.PrivilegedIntentsRequired:
+                raise CliError("Discord refused the gateway intents this bot asked for") from None
+            except (OSError, aiohttp.ClientError) as exc:
+                raise CliError(f"cannot reach Discord: {exc}") from None
+            finally:
+                if health is not None:
+                    await health.stop()
+        finally:
+            await services.close()
     return 0
 
 
+async def _serve_health(
+    bot: Any, services: Services, settings: Settings, host: str
+) -> HttpServer | None:
+    """`/healthz` and `/metrics` on TOKENDESK_HTTP_PORT, if it is set."""
+    if settings.http_port is None:
+        return None
+    from aiohttp import web
+
+    app = web.Application()
+    checks = [gateway_check(bot), database_check(services.ledger)]
+    add_health_routes(app, checks, services.metrics)
+    server = HttpServer(app, shutdown_timeout=1.0)
+    try:
+        await server.start(host, settings.http_port)
+    except OSError as exc:
+        raise CliError(
+            f"cannot serve /healthz on {host}:{settings.http_port}: {exc.strerror}"
+        ) from None
+    log.info("serving /healthz and /metrics on http://%s:%d", host, settings.http_port)
+    return server
+
+
 async def sandbox(args: argparse.Namespace) -> int:
+    from bot.app import TokendeskBot
     from bot.emulator import Emulator
+    from bot.roles import STAFF_PERMISSIONS
     from bot.sandbox.demo import DEMO_PEOPLE, load_demo
     from bot.sandbox.terminal import Terminal
 
@@ -94,7 +142,8 @@ async def sandbox(args: argparse.Namespace) -> int:
     folder = Path(tempfile.mkdtemp(prefix="tokendesk-sandbox-"))
     async with Emulator() as emu:
         guild = emu.add_guild("tokendesk sandbox")
-        roles = {name: emu.add_role(guild, name) for name in ("Support", "Moderator")}
+        staff = STAFF_PERMISSIONS.value  # what a server admin grants so staff see the commands
+        roles = {n: emu.add_role(guild, n, permissions=staff) for n in ("Support", "Moderator")}
         people = {
             p.name: emu.add_member(guild, p.name, roles=[roles[r] for r in p.roles])
             for p in DEMO_PEOPLE

@@ -12,6 +12,7 @@ import logging
 import sys
 from typing import Any, TextIO
 
+from bot.cli.visible import visible
 from ledger import IngestReport, LineResult
 
 log = logging.getLogger(__name__)
@@ -49,8 +50,8 @@ class IngestOutput:
             outcome = item.outcome
             if outcome == "rejected":
                 self.rejected += 1
-                who = f" (id {item.id})" if item.id else ""
-                write(f"  line {item.line}{who}: rejected: {item.reason}\n")
+                who = f" (id {visible(item.id)})" if item.id else ""
+                write(f"  line {item.line}{who}: rejected: {visible(item.reason)}\n")
             elif outcome in ("late", "refused"):
                 if len(self.others) < self.shown:
                     self.others.append(item)
@@ -72,7 +73,8 @@ class IngestOutput:
             f" rejected {c['rejected']}"
         ]
         for item in self.others:
-            lines.append(f"  line {item.line} (id {item.id}): {item.outcome}: {item.reason}")
+            what = f"{item.outcome}: {visible(item.reason)}"
+            lines.append(f"  line {item.line} (id {visible(item.id)}): {what}")
         if self.more:
             lines.append(f"  ... and {self.more} more late or refused lines")
         self.out.write("\n".join(lines) + "\n")

@@ -13,14 +13,19 @@ from typing import Any
 
 from bot.cli.errors import CliError
 from bot.cli.ingest_output import IngestOutput
+from bot.cli.visible import visible
 from bot.settings import load_settings
 from bot.words import BUCKET_NAMES, describe_row, plan_name, tokens
-from ledger import HistoryRow, LedgerService, ingest_stream
-from ledger.balance import Balance
-from ledger.clock import SystemClock
-from ledger.cycles import from_us
-from ledger.store.database import open_database
-from ledger.store.migrate import upgrade
+from ledger import (
+    LINK_CODE_TTL_US,
+    Balance,
+    HistoryRow,
+    LedgerService,
+    from_us,
+    ingest_stream,
+    open_ledger,
+    upgrade_schema,
+)
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +49,6 @@ def register(verbs: argparse._SubParsersAction) -> None:
     p = verbs.add_parser("link-code", help="a one-time code the account's owner gives to /link")
     p.add_argument("account", help="the account_id to link")
     p.set_defaults(handler=link_code)
-    p = verbs.add_parser("webhook", help="serve the signed events webhook (POST /v1/events)")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
-    p.add_argument("--port", type=int, default=8080, help="port to listen on (8080)")
-    p.set_defaults(handler=webhook)
     p = verbs.add_parser("db", help="database maintenance")
     db_verbs = p.add_subparsers(dest="db_verb", required=True, metavar="ACTION")
     db_verbs.add_parser("upgrade", help="bring the schema to the current version").set_defaults(
@@ -56,15 +57,13 @@ def register(verbs: argparse._SubParsersAction) -> None:
 
 
 @asynccontextmanager
-async def open_ledger() -> AsyncIterator[LedgerService]:
+async def configured_ledger() -> AsyncIterator[LedgerService]:
     """The ledger at the configured database, its schema upgraded first."""
-    settings = load_settings()
-    await upgrade(settings.database_url)
-    db = open_database(settings.database_url)
+    service = await open_ledger(load_settings().database_url)
     try:
-        yield LedgerService(db, SystemClock())
+        yield service
     finally:
-        await db.close()
+        await service.close()
 
 
 def iso(us: int | None) -> str | None:
@@ -73,7 +72,7 @@ def iso(us: int | None) -> str | None:
 
 
 async def db_upgrade(args: argparse.Namespace) -> int:
-    before, after = await upgrade(load_settings().database_url)
+    before, after = await upgrade_schema(load_settings().database_url)
     if before == after:
         print(f"database schema already at revision {after}")
     else:
@@ -91,7 +90,7 @@ async def ingest(args: argparse.Namespace) -> int:
             raise CliError(f"cannot read {args.file}: {exc.strerror}") from None
     output = IngestOutput()
     try:
-        async with open_ledger() as service:
+        async with configured_ledger() as service:
             report = await ingest_stream(service, stream, output.batch)
     finally:
         if stream is not sys.stdin.buffer:
@@ -140,7 +139,7 @@ def _unknown(who: str) -> CliError:
 
 
 async def balance(args: argparse.Namespace) -> int:
-    async with open_ledger() as service:
+    async with configured_ledger() as service:
         b = await service.balance(args.account)
         if b is None:
             raise _unknown(args.account)
@@ -149,7 +148,7 @@ async def balance(args: argparse.Namespace) -> int:
             return 0
         name = plan_name(b.plan, service.catalogue)
     status = "" if b.status == "active" else "  (payment past due)"
-    lines = [f"{b.account_id}: {name} plan{status}"]
+    lines = [f"{visible(b.account_id)}: {name} plan{status}"]
     shown = f"{tokens(b.display_total)}" + (" (relaxed, never owed)" if b.display_total < 0 else "")
     lines.append(f"  tokens      {shown}")
     for bucket in ("daily", "monthly", "rollover"):
@@ -170,7 +169,7 @@ async def balance(args: argparse.Namespace) -> int:
 async def history(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise CliError("--limit must be at least 1")
-    async with open_ledger() as service:
+    async with configured_ledger() as service:
         rows = await service.history(args.account, args.limit)
     if rows is None:
         raise _unknown(args.account)
@@ -181,39 +180,16 @@ async def history(args: argparse.Namespace) -> int:
         print("no journal rows yet")
     for row in rows:
         due = " (due, not yet written)" if row.pending else ""
-        print(f"{iso(row.at_us)}  {row.amount:>+10,}  {describe_row(row)}{due}")
+        print(f"{iso(row.at_us)}  {row.amount:>+10,}  {visible(describe_row(row))}{due}")
     return 0
 
 
 async def link_code(args: argparse.Namespace) -> int:
-    async with open_ledger() as service:
+    async with configured_ledger() as service:
         code = await service.create_link_code(args.account)
     if code is None:
         raise CliError(f"no account {args.account!r}")
     print(code)
-    print("Valid for 15 minutes, once. The account's owner types /link code:" + code)
-    return 0
-
-
-async def webhook(args: argparse.Namespace) -> int:
-    from aiohttp import web
-
-    from ledger.webhook import make_app
-
-    secret = load_settings().webhook_secret
-    if not secret:
-        raise CliError("TOKENDESK_WEBHOOK_SECRET is not set: the webhook cannot check signatures")
-    async with open_ledger() as service:
-        runner = web.AppRunner(make_app(service, secret), access_log=None)
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, args.host, args.port).start()
-        except OSError as exc:
-            await runner.cleanup()
-            raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}") from None
-        print(f"webhook listening on http://{args.host}:{args.port}/v1/events", flush=True)
-        try:
-            await asyncio.Event().wait()
-        finally:
-            await runner.cleanup()
+    ttl = LINK_CODE_TTL_US // 60_000_000
+    print(f"Valid for {ttl} minutes, once. The account's owner types /link code:{code}")
     return 0

@@ -10,14 +10,16 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.cli.ledger_verbs import iso, open_ledger
+from bot.cli.ledger_verbs import configured_ledger, iso
 from diagnostics.desk import TicketDesk
-from ledger import Ticket, TicketLogEntry
-from ledger.cycles import to_us
+from ledger import Ticket, TicketLogEntry, to_us
 
 log = logging.getLogger(__name__)
 
-__all__ = ["register", "ticket_record"]
+__all__ = ["register", "spreadsheet_safe", "ticket_record"]
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a spreadsheet may run as a formula at the start of a cell (OWASP, CSV injection)."""
 
 FIELDS = (
     "id",
@@ -61,6 +63,13 @@ def _since(text: str) -> int:
     return to_us(moment)
 
 
+def spreadsheet_safe(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: text that starts like a formula gets a `'`."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def ticket_record(ticket: Ticket, history: list[TicketLogEntry]) -> dict[str, Any]:
     """A ticket and its history as plain values."""
     return {
@@ -96,7 +105,7 @@ def ticket_record(ticket: Ticket, history: list[TicketLogEntry]) -> dict[str, An
 
 
 async def export_tickets(args: argparse.Namespace) -> int:
-    async with open_ledger() as service:
+    async with configured_ledger() as service:
         exported = await TicketDesk(service).export(args.since)
     records = [ticket_record(t, h) for t, h in exported]
     if args.format == "json":
@@ -106,12 +115,11 @@ async def export_tickets(args: argparse.Namespace) -> int:
     writer = csv.DictWriter(out, fieldnames=[*FIELDS, "answers", "history"])
     writer.writeheader()
     for record in records:
-        writer.writerow(
-            {
-                **{k: record[k] for k in FIELDS},
-                "answers": json.dumps(record["answers"], ensure_ascii=False),
-                "history": json.dumps(record["history"], ensure_ascii=False),
-            }
-        )
+        row = {
+            **{k: record[k] for k in FIELDS},
+            "answers": json.dumps(record["answers"], ensure_ascii=False),
+            "history": json.dumps(record["history"], ensure_ascii=False),
+        }
+        writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
     print(out.getvalue(), end="")
     return 0

@@ -11,12 +11,13 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.emulator.commands import check_visible, invocation
+from bot.emulator.commands import invocation
 from bot.emulator.components import find_button, find_select, modal_submission, select_data
 from bot.emulator.errors import ComponentNotFound, EmulatorError, InteractionFailed
 from bot.emulator.interactions import envelope
 from bot.emulator.message import Message
 from bot.emulator.payloads import message_json
+from bot.emulator.places import GUILD_INSTALL, USER_INSTALL, Place, check_available, locate
 from bot.emulator.records import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
@@ -55,22 +56,29 @@ class UserActions:
         *,
         guild: Guild | None = None,
         channel: Channel | None = None,
+        install: str = "guild",
+        stale: bool = False,
         options: Mapping[str, Any] | None = None,
         **values: Any,
     ) -> InteractionResult:
         """Run ``/command`` (``"ticket approve"`` for subcommands) as ``user``.
 
-        A :class:`Member` runs it in their guild, a :class:`User` in DMs. Options come as
-        keywords or ``options={...}`` (for options named ``guild``, ``channel`` or
+        A :class:`Member` runs it in their guild, a :class:`User` in DMs with the bot, or
+        in ``channel`` if it is a private channel (``World.add_private_channel``).
+        ``install="user"`` uses the app as installed to the user's account. ``stale=True``
+        runs a command the app no longer registers there, as a Discord client still
+        showing an old command list does. Options come as keywords or ``options={...}``
+        (for options named ``guild``, ``channel``, ``install``, ``stale`` or
         ``options``); users, roles and channels are passed as emulator objects.
 
         Raises:
-            CommandNotAvailable: not synced / not visible to the user / unknown option.
+            CommandNotAvailable: not synced / not offered to the user there / unknown option.
             InvalidOptionValue: a value Discord's client would not send.
             InteractionFailed: the bot did not answer properly.
         """
         values = {**(options or {}), **values}
-        record = self._command(APPLICATION_COMMAND, user, command, values, guild, channel)
+        place = locate(self.world, user, guild, channel, install)
+        record = self._command(APPLICATION_COMMAND, place, command, values, stale=stale)
         return await self._run(record)
 
     async def autocomplete(
@@ -87,7 +95,8 @@ class UserActions:
     ) -> list[Choice]:
         """Type ``typed`` into ``option`` of ``/command`` and return the bot's suggestions."""
         values = {**values, option: typed}
-        record = self._command(AUTOCOMPLETE, user, command, values, guild, channel, option)
+        place = locate(self.world, user, guild, channel)
+        record = self._command(AUTOCOMPLETE, place, command, values, focused=option)
         return (await self._run(record)).choices
 
     async def click(
@@ -122,56 +131,41 @@ class UserActions:
             raise ComponentNotFound(f"the bot opened no modal for interaction {target.id}")
         data = modal_submission(modal, answers)
         source = target.record
-        place = self.world.channels[source.channel_id]
+        channel = self.world.channels[source.channel_id]
         person = self.world.users[source.user_id]
         message = self.world.messages.get(source.source_message_id or 0)
+        place = Place(
+            person, self.world.guilds.get(source.guild_id or 0), channel, _install(source)
+        )
         record = self.server.tracker.open(
-            MODAL_SUBMIT, person, place, source_message_id=source.source_message_id
+            MODAL_SUBMIT,
+            person,
+            channel,
+            source_message_id=source.source_message_id,
+            trigger_id=source.id,
         )
         payload = None if message is None else message_json(message, self.world)
-        envelope(record, data, world=self.world, user=person, channel=place, message=payload)
+        envelope(record, data, world=self.world, place=place, message=payload)
         return await self._run(record)
 
     def _command(
         self,
         kind: int,
-        user: Member | User,
+        place: Place,
         command: str,
         values: Mapping[str, Any],
-        guild: Guild | None,
-        channel: Channel | None,
+        *,
         focused: str | None = None,
+        stale: bool = False,
     ) -> InteractionRecord:
-        person, where, place = self._locate(user, guild, channel)
         name, *path = command.split()
-        synced = self.server.commands.find(name, where.id if where else None)
-        check_visible(synced, self.world, where, person)
+        where = place.guild
+        synced = self.server.commands.find(name, where.id if where else None, stale=stale)
+        check_available(synced, self.world, place)
         data = invocation(synced, path, values, world=self.world, guild=where, focused=focused)
-        record = self.server.tracker.open(kind, person, place)
-        envelope(record, data, world=self.world, user=person, channel=place)
+        record = self.server.tracker.open(kind, place.user, place.channel)
+        envelope(record, data, world=self.world, place=place)
         return record
-
-    def _locate(
-        self, user: Member | User, guild: Guild | None, channel: Channel | None
-    ) -> tuple[User, Guild | None, Channel]:
-        where: Guild | None
-        if isinstance(user, Member):
-            home = self.world.guilds[user.guild_id]
-            person, where = user.user, home
-            if guild is not None and guild is not home:
-                raise EmulatorError(f"{person.name} is a member of {home.name}, not {guild.name}")
-        else:
-            person, where = user, guild
-            if guild is not None and user.id not in guild.members:
-                raise EmulatorError(f"{user.name} is not a member of {guild.name}")
-        if where is None:
-            dm = self.world.dm_channel(person)
-            if channel is not None and channel is not dm:
-                raise EmulatorError("a DM interaction happens in the user's DM channel")
-            return person, None, dm
-        if channel is not None and channel.guild_id != where.id:
-            raise EmulatorError(f"channel {channel.name} is not in {where.name}")
-        return person, where, channel or where.default_channel
 
     def _component(
         self, target: Target, find: Callable[[Message], dict[str, Any] | None], key: str
@@ -207,16 +201,27 @@ class UserActions:
         owner = self.world.users.get(getattr(self._record_of(message), "user_id", 0) or 0)
         if message.ephemeral and owner is not None and owner is not person:
             raise ComponentNotFound(f"only {owner.name} can see that ephemeral message")
-        if (
-            place.guild_id is not None
-            and person.id not in self.world.guilds[place.guild_id].members
-        ):
+        return await self.component_interaction(person, message, data)
+
+    async def component_interaction(
+        self, person: User, message: Message, data: dict[str, Any]
+    ) -> InteractionResult:
+        """Send a MESSAGE_COMPONENT interaction with ``data`` from ``person`` on ``message``.
+
+        No check that the component is on the message or that ``person`` may see it: the
+        caller decides (see :meth:`click`, and ``forge`` for what a modified client sends).
+        """
+        channel = self.world.channels[message.channel_id]
+        guild = self.world.guilds.get(channel.guild_id or 0)
+        if guild is not None and person.id not in guild.members:
             raise EmulatorError(f"{person.name} is not in the guild of that message")
+        made_by = self._record_of(message)
+        place = Place(person, guild, channel, _install(made_by) if made_by else GUILD_INSTALL)
         record = self.server.tracker.open(
-            MESSAGE_COMPONENT, person, place, source_message_id=message.id
+            MESSAGE_COMPONENT, person, channel, source_message_id=message.id
         )
         payload = message_json(message, self.world)
-        envelope(record, data, world=self.world, user=person, channel=place, message=payload)
+        envelope(record, data, world=self.world, place=place, message=payload)
         return await self._run(record)
 
     def _record_of(self, message: Message) -> InteractionRecord | None:
@@ -238,3 +243,8 @@ class UserActions:
                 list(record.problems),
             ) from None
         return InteractionResult(record, self.world)
+
+
+def _install(record: InteractionRecord) -> int:
+    """The install an interaction used; components and modals on its messages use it too."""
+    return USER_INSTALL if any(key == str(USER_INSTALL) for key, _ in record.owners) else 0

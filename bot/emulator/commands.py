@@ -1,21 +1,20 @@
-"""Synced application commands and the Discord-client side of invoking them.
+"""The Discord-client side of invoking a synced command: typed, validated options.
 
-Discord's client only lets a user run commands the bot synced, shows a command only to
-members with its ``default_member_permissions``, and type-checks every option against the
-synced definition before sending anything. :func:`invocation` does the same.
+Discord's client type-checks every option against the synced definition before sending
+anything. :func:`invocation` does the same. Which commands a user is offered where is
+:mod:`bot.emulator.places`; what is synced is :mod:`bot.emulator.registry`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from bot.emulator.errors import CommandNotAvailable, InvalidOptionValue
-from bot.emulator.payloads import command_json, member_json, role_json, user_json
-from bot.emulator.state import ADMINISTRATOR, Channel, Guild, Member, Role, User, World
+from bot.emulator.payloads import member_json, role_json, user_json
+from bot.emulator.registry import SyncedCommand
+from bot.emulator.state import Channel, Guild, Member, Role, User, World
 
 log = logging.getLogger(__name__)
 
@@ -25,103 +24,6 @@ STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT =
     3, 4, 5, 6, 7, 8, 9, 10, 11,
 )  # fmt: skip
 MAX_SAFE_INTEGER = 2**53
-GUILD_CONTEXT, BOT_DM_CONTEXT = 0, 1
-
-
-@dataclass(eq=False)
-class SyncedCommand:
-    """One command as Discord stores it (``definition`` is its response JSON)."""
-
-    id: int
-    guild_id: int | None
-    definition: dict[str, Any]
-
-    @property
-    def name(self) -> str:
-        """The command's top-level name."""
-        return str(self.definition["name"])
-
-
-class CommandRegistry:
-    """Global and per-guild commands, replaced wholesale by bulk-overwrite syncs."""
-
-    def __init__(self, world: World) -> None:
-        self._world = world
-        self._scopes: dict[int | None, dict[tuple[str, int], SyncedCommand]] = {}
-        self._waiters: list[tuple[int, asyncio.Future[None]]] = []
-        self.syncs = 0
-
-    def overwrite(
-        self, guild_id: int | None, definitions: list[dict[str, Any]]
-    ) -> list[dict[str, Any]]:
-        """Replace a scope's commands (ids survive for the same name and type)."""
-        old = self._scopes.get(guild_id, {})
-        new: dict[tuple[str, int], SyncedCommand] = {}
-        for definition in definitions:
-            key = (definition["name"], definition.get("type") or CHAT_INPUT)
-            command_id = old[key].id if key in old else self._world.ids.next()
-            payload = command_json(
-                definition,
-                command_id=command_id,
-                version=self._world.ids.next(),
-                app_id=self._world.application.id,
-                guild_id=guild_id,
-            )
-            new[key] = SyncedCommand(command_id, guild_id, payload)
-        self._scopes[guild_id] = new
-        self.syncs += 1
-        log.info("synced %d command(s) for %s", len(new), guild_id or "global scope")
-        for target, waiter in self._waiters:
-            if self.syncs >= target and not waiter.done():
-                waiter.set_result(None)
-        return [c.definition for c in new.values()]
-
-    async def wait_for_sync(self, target: int) -> None:
-        """Wait until ``syncs`` reaches ``target`` (bound it with ``asyncio.timeout``)."""
-        if self.syncs >= target:
-            return
-        entry = (target, asyncio.get_running_loop().create_future())
-        self._waiters.append(entry)
-        try:
-            await entry[1]
-        finally:
-            self._waiters.remove(entry)
-
-    def listing(self, guild_id: int | None) -> list[dict[str, Any]]:
-        """Return the stored definitions of a scope."""
-        return [c.definition for c in self._scopes.get(guild_id, {}).values()]
-
-    def find(self, name: str, guild_id: int | None, kind: int = CHAT_INPUT) -> SyncedCommand:
-        """Find a command a user could see in the guild (or DM when ``guild_id`` is None).
-
-        Raises:
-            CommandNotAvailable: if no such command was synced for that place.
-        """
-        scopes = [guild_id, None] if guild_id is not None else [None]
-        for scope in scopes:
-            found = self._scopes.get(scope, {}).get((name, kind))
-            if found is not None:
-                return found
-        known = sorted({k[0] for s in scopes for k in self._scopes.get(s, {})})
-        raise CommandNotAvailable(f"/{name} was not synced here; synced commands: {known}")
-
-
-def check_visible(command: SyncedCommand, world: World, guild: Guild | None, user: User) -> None:
-    """Refuse commands Discord's client would hide from this user in this place."""
-    spec = command.definition
-    contexts = spec.get("contexts")
-    if guild is None:
-        allowed = BOT_DM_CONTEXT in contexts if contexts is not None else spec["dm_permission"]
-        if not allowed or command.guild_id is not None:
-            raise CommandNotAvailable(f"/{command.name} cannot be used in DMs")
-        return
-    if contexts is not None and GUILD_CONTEXT not in contexts:
-        raise CommandNotAvailable(f"/{command.name} cannot be used in guilds")
-    required = spec.get("default_member_permissions")
-    if required is not None:
-        have, needed = world.permissions(guild, user.id), int(required)
-        if not have & ADMINISTRATOR and (needed == 0 or needed & ~have):
-            raise CommandNotAvailable(f"{user.name} lacks the permissions /{command.name} needs")
 
 
 def invocation(

@@ -17,10 +17,10 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from types import TracebackType
+from typing import Any
 
 import discord
 
-from bot.emulator.actions import UserActions
 from bot.emulator.discordpy import (
     configure_discordpy,
     restore_discordpy,
@@ -28,15 +28,17 @@ from bot.emulator.discordpy import (
     stop_client_task,
 )
 from bot.emulator.errors import EmulatorError, Problem, ProblemsRecorded
+from bot.emulator.forgery import ForgedActions
 from bot.emulator.gateway import PRIVILEGED_INTENTS, GatewaySession
 from bot.emulator.message import Message
+from bot.emulator.result import InteractionResult
 from bot.emulator.server import EmulatorServer
 from bot.emulator.state import DEFAULT_BOT_PERMISSIONS, Channel, Guild, Member, Role, User
 
 log = logging.getLogger(__name__)
 
 
-class Emulator(UserActions):
+class Emulator(ForgedActions):
     """A loopback Discord for tests and the offline sandbox.
 
     Args:
@@ -161,6 +163,22 @@ class Emulator(UserActions):
         """Create a text channel."""
         return self.world.add_channel(guild, name)
 
+    def add_private_channel(self, *users: User | Member, name: str | None = None) -> Channel:
+        """Create a group DM between people; the bot is not in it (user-installed apps only)."""
+        people = [u.user if isinstance(u, Member) else u for u in users]
+        return self.world.add_private_channel(people, name)
+
+    def register_commands(
+        self, definitions: list[dict[str, Any]], *, guild: Guild | None = None
+    ) -> None:
+        """Register commands as the application did before (an earlier version, another
+        process): replaces the global commands, or ``guild``'s."""
+        self.server.commands.overwrite(guild.id if guild is not None else None, definitions)
+
+    def registered(self, guild: Guild | None = None) -> list[dict[str, Any]]:
+        """The commands registered globally, or to ``guild``, as Discord stores them."""
+        return self.server.commands.listing(guild.id if guild is not None else None)
+
     def set_roles(self, member: Member, roles: Sequence[Role]) -> None:
         """Replace a member's roles (connected bots get GUILD_MEMBER_UPDATE)."""
         self.world.set_roles(member, list(roles))
@@ -218,6 +236,11 @@ class Emulator(UserActions):
         self.server.gateway.send_reconnect(session)
 
     # -- inspection -------------------------------------------------------------------
+
+    def latest_interaction(self) -> InteractionResult | None:
+        """The interaction a user started last, even while the bot is still answering it."""
+        record = self.server.tracker.latest()
+        return None if record is None else InteractionResult(record, self.world)
 
     def dms_to(self, user: Member | User) -> list[Message]:
         """Messages the bot sent to ``user`` in DMs, oldest first."""

@@ -20,7 +20,7 @@ from bot.emulator.payloads import (
     message_json,
     role_json,
 )
-from bot.emulator.state import DM_CHANNEL, Channel, Guild, Member, Role, World
+from bot.emulator.state import DM_CHANNEL, GROUP_DM, Channel, Guild, Member, Role, World
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +62,8 @@ class EventRelay:
 
     def _message(self, event: str, message: Message) -> None:
         channel = self._world.channels.get(message.channel_id)
-        if channel is None or message.ephemeral:
-            return
+        if channel is None or message.ephemeral or channel.type == GROUP_DM:
+            return  # the bot is not in group DMs: it hears nothing from them
         if event == "message_delete":
             data: dict[str, Any] = {"id": str(message.id), "channel_id": str(channel.id)}
         else:

@@ -19,8 +19,15 @@ from typing import Any
 from bot.emulator.errors import KIND_INTERACTION_FAILED, InteractionFailed, Problem
 from bot.emulator.message import Message
 from bot.emulator.payloads import channel_json, member_json, user_json
-from bot.emulator.records import FINAL_CALLBACKS, InteractionRecord
-from bot.emulator.state import DEFAULT_BOT_PERMISSIONS, Channel, Guild, User, World
+from bot.emulator.places import Place
+from bot.emulator.records import (
+    APPLICATION_COMMAND,
+    FINAL_CALLBACKS,
+    MESSAGE_COMPONENT,
+    MODAL_SUBMIT,
+    InteractionRecord,
+)
+from bot.emulator.state import DEFAULT_BOT_PERMISSIONS, Channel, User, World
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +104,10 @@ class InteractionTracker:
         self._by_id.pop(record.id, None)
         self._by_token.pop(record.token, None)
 
+    def latest(self) -> InteractionRecord | None:
+        """The interaction created last (in flight or finished), if any is remembered."""
+        return next(reversed(self._by_id.values()), None)
+
     def get(self, interaction_id: int) -> InteractionRecord | None:
         """Return the record of an interaction id."""
         return self._by_id.get(interaction_id)
@@ -170,12 +181,12 @@ def envelope(
     data: dict[str, Any],
     *,
     world: World,
-    user: User,
-    channel: Channel,
+    place: Place,
     message: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Return the INTERACTION_CREATE ``d`` Discord sends for ``record`` (and store it)."""
-    guild: Guild | None = world.guilds.get(channel.guild_id) if channel.guild_id else None
+    guild, user, channel = place.guild, place.user, place.channel
+    owners = place.owners()
     payload: dict[str, Any] = {
         "id": str(record.id),
         "application_id": str(world.application.id),
@@ -189,6 +200,8 @@ def envelope(
         "entitlements": [],
         "entitlement_sku_ids": [],
         "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
+        "authorizing_integration_owners": owners,
+        "context": place.context,
     }
     if guild is not None:
         member_perms = str(world.permissions(guild, user.id))
@@ -201,17 +214,36 @@ def envelope(
             guild_locale=guild.locale,
             member=member,
             app_permissions=str(world.permissions(guild, world.application.bot.id)),
-            authorizing_integration_owners={"0": str(guild.id)},
-            context=0,
         )
     else:
-        payload.update(
-            user=user_json(user),
-            app_permissions=str(DEFAULT_BOT_PERMISSIONS),
-            authorizing_integration_owners={"0": "0"},
-            context=1,
-        )
+        payload.update(user=user_json(user), app_permissions=str(DEFAULT_BOT_PERMISSIONS))
     if message is not None:
         payload["message"] = message
+    record.owners = tuple(owners.items())
     record.payload_json = json.dumps(payload, separators=(",", ":"))
     return payload
+
+
+def metadata_json(record: InteractionRecord, world: World, tracker: InteractionTracker) -> str:
+    """The ``interaction_metadata`` of a message ``record``'s response creates (JSON text)."""
+    return json.dumps(_metadata(record, world, tracker), separators=(",", ":"))
+
+
+def _metadata(
+    record: InteractionRecord, world: World, tracker: InteractionTracker
+) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "id": str(record.id),
+        "type": record.type,
+        "user": user_json(world.users[record.user_id]),
+        "authorizing_integration_owners": dict(record.owners),
+    }
+    if record.type == MESSAGE_COMPONENT:
+        meta["interacted_message_id"] = str(record.source_message_id or 0)
+    elif record.type == MODAL_SUBMIT:
+        trigger = tracker.get(record.trigger_id or 0)
+        if trigger is not None:
+            meta["triggering_interaction_metadata"] = _metadata(trigger, world, tracker)
+        else:  # a forged submit, or its trigger was forgotten: as if a command opened it
+            meta["triggering_interaction_metadata"] = {**meta, "type": APPLICATION_COMMAND}
+    return meta

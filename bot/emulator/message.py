@@ -51,6 +51,7 @@ class Message:
         "flags",
         "id",
         "interaction_id",
+        "metadata_json",
         "pings",
         "timestamp",
         "tts",
@@ -79,12 +80,15 @@ class Message:
         tts: bool = False,
         webhook_id: int | None = None,
         interaction_id: int | None = None,
+        metadata_json: str | None = None,
         pings: tuple[str, ...] = (),
     ) -> None:
         self.id, self.channel_id, self.author_id = id, channel_id, author_id
         self.content, self.flags, self.type, self.tts = content, flags, type, tts
         self.embeds, self.components, self.attachments = embeds, components, attachments
         self.webhook_id, self.interaction_id = webhook_id, interaction_id
+        # ``interaction_metadata`` of a message made by an interaction response (JSON text)
+        self.metadata_json = metadata_json
         self.pings = pings  # who the content notified (see bodies.pings)
         self.timestamp: str = iso()
         self.edited_timestamp: str | None = None

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from bot.emulator.bodies import strip_nulls
 from bot.emulator.message import Message
-from bot.emulator.state import DM_CHANNEL, Application, Channel, Guild, Member, Role, User, World
+from bot.emulator.state import (
+    DM_CHANNEL,
+    GROUP_DM,
+    Application,
+    Channel,
+    Guild,
+    Member,
+    Role,
+    User,
+    World,
+)
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +114,19 @@ def member_json(member: Member, *, with_user: bool = True) -> dict[str, Any]:
 
 
 def channel_json(channel: Channel, world: World) -> dict[str, Any]:
-    """Return a ``GuildChannelResponse`` or, for DMs, a ``PrivateChannelResponse``."""
+    """Return a ``GuildChannelResponse``, a ``PrivateChannelResponse`` (the bot's DM) or a
+    ``PrivateGroupChannelResponse`` (a group DM)."""
+    if channel.type == GROUP_DM:
+        return {
+            "id": str(channel.id),
+            "type": GROUP_DM,
+            "last_message_id": None,
+            "flags": 0,
+            "recipients": [user_json(world.users[u]) for u in channel.recipients],
+            "name": channel.name,
+            "icon": None,
+            "owner_id": str(channel.recipients[0]),
+        }
     if channel.type == DM_CHANNEL:
         recipient = world.users[channel.recipient_id or 0]
         return {
@@ -126,6 +149,20 @@ def channel_json(channel: Channel, world: World) -> dict[str, Any]:
         "last_message_id": None,
         "rate_limit_per_user": 0,
         "permission_overwrites": [],
+    }
+
+
+def my_guild_json(guild: Guild, world: World) -> dict[str, Any]:
+    """Return a ``MyGuildResponse`` (``GET /users/@me/guilds``) for the bot."""
+    bot = world.application.bot
+    return {
+        "id": str(guild.id),
+        "name": guild.name,
+        "icon": None,
+        "banner": None,
+        "owner": guild.owner_id == bot.id,
+        "permissions": str(world.permissions(guild, bot.id)),
+        "features": [],
     }
 
 
@@ -198,6 +235,8 @@ def message_json(message: Message, world: World) -> dict[str, Any]:
     if message.webhook_id is not None:
         payload["webhook_id"] = str(message.webhook_id)
         payload["application_id"] = str(message.webhook_id)
+    if message.metadata_json is not None:
+        payload["interaction_metadata"] = json.loads(message.metadata_json)
     return payload
 
 

@@ -74,6 +74,8 @@ class InteractionRecord:
     guild_id: int | None
     channel_id: int
     source_message_id: int | None = None
+    trigger_id: int | None = None  # a modal submit: the interaction that opened the modal
+    owners: tuple[tuple[str, str], ...] = ()  # authorizing_integration_owners
     payload_json: str = "{}"
     callbacks: int = 0
     response_type: int | None = None

@@ -1,9 +1,9 @@
-"""REST routes for login, the gateway URL, command sync and guild/user/channel lookups."""
+"""REST routes for login, the gateway URL, the bot's guilds and guild/user/channel lookups."""
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.emulator.errors import (
     MISSING_ACCESS,
@@ -18,13 +18,13 @@ from bot.emulator.payloads import (
     application_json,
     channel_json,
     member_json,
+    my_guild_json,
     role_json,
     self_user_json,
     user_json,
 )
-from bot.emulator.rest import Call, Reply, invalid_form
-from bot.emulator.rules import command_errors
-from bot.emulator.state import Guild
+from bot.emulator.rest import Call, Reply
+from bot.emulator.state import GROUP_DM, Guild
 
 if TYPE_CHECKING:
     from bot.emulator.server import EmulatorServer
@@ -54,33 +54,21 @@ def install(server: EmulatorServer) -> None:
         }
         return Reply(body=body)
 
-    def check_app(call: Call) -> None:
-        if call.snowflake("application_id") != world.application.id:
-            raise forbidden(MISSING_ACCESS, "Missing Access")
-
-    def guild_of(call: Call, *, code: int = UNKNOWN_GUILD) -> Guild:
+    def guild_of(call: Call) -> Guild:
         guild = world.guilds.get(call.snowflake("guild_id"))
         if guild is None:
-            if code == MISSING_ACCESS:
-                raise forbidden(MISSING_ACCESS, "Missing Access")
             raise not_found(UNKNOWN_GUILD, "Guild")
         return guild
 
-    async def list_global(call: Call) -> Reply:
-        check_app(call)
-        return Reply(body=server.commands.listing(None))
-
-    async def put_global(call: Call) -> Reply:
-        check_app(call)
-        return Reply(body=_overwrite(server, None, call))
-
-    async def list_guild(call: Call) -> Reply:
-        check_app(call)
-        return Reply(body=server.commands.listing(guild_of(call, code=MISSING_ACCESS).id))
-
-    async def put_guild(call: Call) -> Reply:
-        check_app(call)
-        return Reply(body=_overwrite(server, guild_of(call, code=MISSING_ACCESS).id, call))
+    async def my_guilds(call: Call) -> Reply:
+        """The bot's guilds in id order, paged by ``before``/``after`` and ``limit``."""
+        after = int(call.query.get("after") or 0)
+        before = int(call.query.get("before") or 1 << 64)
+        limit = min(max(int(call.query.get("limit") or 200), 1), 200)
+        found = sorted(g.id for g in world.guilds.values() if after < g.id < before)
+        backwards = "before" in call.query and "after" not in call.query
+        page = found[-limit:] if backwards else found[:limit]
+        return Reply(body=[my_guild_json(world.guilds[i], world) for i in page])
 
     async def member(call: Call) -> Reply:
         guild = guild_of(call)
@@ -102,25 +90,16 @@ def install(server: EmulatorServer) -> None:
         found = world.channels.get(call.snowflake("channel_id"))
         if found is None:
             raise not_found(UNKNOWN_CHANNEL, "Channel")
+        if found.type == GROUP_DM:  # the bot is not in group DMs
+            raise forbidden(MISSING_ACCESS, "Missing Access")
         return Reply(body=channel_json(found, world))
 
     api.add("GET", "/users/@me", me)
     api.add("GET", "/oauth2/applications/@me", application)
     api.add("GET", "/gateway", gateway, auth=False)
     api.add("GET", "/gateway/bot", gateway_bot)
-    api.add("GET", "/applications/{application_id}/commands", list_global)
-    api.add("PUT", "/applications/{application_id}/commands", put_global)
-    api.add("GET", "/applications/{application_id}/guilds/{guild_id}/commands", list_guild)
-    api.add("PUT", "/applications/{application_id}/guilds/{guild_id}/commands", put_guild)
+    api.add("GET", "/users/@me/guilds", my_guilds)
     api.add("GET", "/guilds/{guild_id}/members/{user_id}", member)
     api.add("GET", "/guilds/{guild_id}/roles", roles)
     api.add("GET", "/users/{user_id}", user)
     api.add("GET", "/channels/{channel_id}", channel)
-
-
-def _overwrite(server: EmulatorServer, guild_id: int | None, call: Call) -> list[dict[str, Any]]:
-    definitions = call.body or []  # the schema allows null: an empty list
-    errors = command_errors(definitions)
-    if errors:
-        raise invalid_form(errors)
-    return server.commands.overwrite(guild_id, definitions)

@@ -13,6 +13,7 @@ from bot.emulator.errors import (
     already_acknowledged,
     not_found,
 )
+from bot.emulator.interactions import metadata_json
 from bot.emulator.message import EPHEMERAL, LOADING, Message
 from bot.emulator.payloads import message_json
 from bot.emulator.records import (
@@ -68,6 +69,7 @@ def install(server: EmulatorServer) -> None:
             type=kind,
             webhook_id=world.application.id,
             interaction_id=record.id,
+            metadata_json=metadata_json(record, world, tracker),
             **fields,
         )
 

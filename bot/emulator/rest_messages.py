@@ -22,7 +22,7 @@ from bot.emulator.errors import (
 from bot.emulator.message import EPHEMERAL, Message
 from bot.emulator.payloads import channel_json, message_json
 from bot.emulator.rest import Call, Reply
-from bot.emulator.state import DM_CHANNEL, SEND_MESSAGES, VIEW_CHANNEL, Channel, World
+from bot.emulator.state import DM_CHANNEL, GROUP_DM, SEND_MESSAGES, VIEW_CHANNEL, Channel, World
 
 if TYPE_CHECKING:
     from bot.emulator.server import EmulatorServer
@@ -47,6 +47,8 @@ def channel_for(world: World, call: Call, *, needed: int = VIEW_CHANNEL) -> Chan
     channel = world.channels.get(call.snowflake("channel_id"))
     if channel is None:
         raise not_found(UNKNOWN_CHANNEL, "Channel")
+    if channel.type == GROUP_DM:  # only user installs reach group DMs, never the bot
+        raise forbidden(MISSING_ACCESS, "Missing Access")
     if channel.type == DM_CHANNEL:
         recipient = world.users[channel.recipient_id or 0]
         if needed & SEND_MESSAGES and not recipient.dms_open:

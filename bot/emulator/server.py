@@ -8,13 +8,13 @@ import time
 
 from aiohttp import web
 
-from bot.emulator import rest_app, rest_interactions, rest_messages
-from bot.emulator.commands import CommandRegistry
+from bot.emulator import rest_app, rest_commands, rest_interactions, rest_messages
 from bot.emulator.errors import GENERAL_ERROR, KIND_UNKNOWN_ROUTE, EmulatorError, Problem
 from bot.emulator.events import EventRelay
 from bot.emulator.gateway import PRIVILEGED_INTENTS, Gateway, GatewaySession, RawJSON
 from bot.emulator.interactions import InteractionTracker
 from bot.emulator.records import InteractionRecord
+from bot.emulator.registry import CommandRegistry
 from bot.emulator.rest import API_PREFIX, RestApi
 from bot.emulator.state import World
 
@@ -66,6 +66,7 @@ class EmulatorServer:
             self.world.application.token, self.record, self._locate, paranoid=paranoid
         )
         rest_app.install(self)
+        rest_commands.install(self)
         rest_messages.install(self)
         rest_interactions.install(self)
         self.events = EventRelay(self.world, self.gateway)

@@ -25,6 +25,7 @@ DEFAULT_BOT_PERMISSIONS = 326_417_902_656
 
 TEXT_CHANNEL = 0
 DM_CHANNEL = 1
+GROUP_DM = 3
 
 
 @dataclass(eq=False)
@@ -61,7 +62,7 @@ class Role:
 
 @dataclass(eq=False)
 class Channel:
-    """A guild text channel or a DM channel."""
+    """A guild text channel, the bot's DM with a user, or a group DM the bot is not in."""
 
     id: int
     type: int
@@ -70,6 +71,7 @@ class Channel:
     position: int = 0
     topic: str | None = None
     recipient_id: int | None = None
+    recipients: tuple[int, ...] = ()
 
 
 @dataclass(eq=False)
@@ -244,6 +246,12 @@ class World:
             self.channels[channel.id] = channel
             self._dms[user.id] = channel_id = channel.id
         return self.channels[channel_id]
+
+    def add_private_channel(self, users: list[User], name: str | None = None) -> Channel:
+        """Create a group DM between people; the bot is not in it (user installs only)."""
+        channel = Channel(self.ids.next(), GROUP_DM, name, recipients=tuple(u.id for u in users))
+        self.channels[channel.id] = channel
+        return channel
 
     def permissions(self, guild: Guild, user_id: int) -> int:
         """Return a member's guild-level permissions (owner and administrators get all)."""

@@ -7,8 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ledger.ingest import IngestReport, ingest_lines
-from ledger.service import LedgerService
+from ledger import IngestReport, LedgerService, ingest_lines
 
 log = logging.getLogger(__name__)
 

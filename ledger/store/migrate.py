@@ -1,22 +1,43 @@
-"""Schema migrations (Alembic), run through the async engine on either database."""
+"""Schema migrations (Alembic), run through the async engine on either database.
+
+Processes that start together upgrade once: the upgrade runs under a lock
+(`pg_advisory_xact_lock` on PostgreSQL, an exclusive `flock` on a lock file beside a
+SQLite database), and whoever gets it second finds the schema current and waits no more.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
 import logging
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from ledger.store.urls import async_url
+from ledger.errors import DatabaseUnavailable
+from ledger.store.urls import (
+    CONNECT_TIMEOUT_S,
+    async_url,
+    connect_args,
+    is_sqlite,
+    safe_url,
+    sqlite_path,
+    where,
+)
 
 log = logging.getLogger(__name__)
 
-__all__ = ["head_revision", "upgrade"]
+__all__ = ["UPGRADE_LOCK_KEY", "head_revision", "upgrade"]
+
+UPGRADE_LOCK_KEY = 0x746F6B656E64  # "tokend": the advisory lock every upgrader takes
 
 
 def _config(connection: Connection | None = None) -> Config:
@@ -37,18 +58,63 @@ def _current(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+def _unreachable(url: str, exc: OSError) -> DatabaseUnavailable:
+    if isinstance(exc, TimeoutError):
+        cause = f"no answer from {where(url)} within {CONNECT_TIMEOUT_S} s"
+    else:
+        cause = f"{where(url)}: {exc.strerror or exc}"
+    return DatabaseUnavailable(safe_url(url), cause)
+
+
+def _lock_file(path: str) -> int:
+    fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+@asynccontextmanager
+async def _file_lock(url: str) -> AsyncIterator[None]:
+    """On SQLite, hold an exclusive lock on a file beside the database (until commit)."""
+    if not is_sqlite(url):
+        yield
+        return
+    fd = await asyncio.to_thread(_lock_file, sqlite_path(url))
+    try:
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the flock
+
+
 async def upgrade(url: str) -> tuple[str | None, str]:
-    """Bring the database at `url` to the newest revision.
+    """Bring the database at `url` to the newest revision, once, under the upgrade lock.
 
     Returns:
         The revision before and after.
+
+    Raises:
+        DatabaseUnavailable: the database does not answer, or the URL is not usable.
     """
-    engine = create_async_engine(async_url(url))
     try:
-        async with engine.begin() as conn:
+        target = async_url(url)
+    except ValueError as exc:
+        raise DatabaseUnavailable(safe_url(url), str(exc)) from None
+    engine = create_async_engine(target, connect_args=connect_args(url, statements=False))
+    try:
+        async with _file_lock(url), engine.begin() as conn:
+            if not is_sqlite(url):  # held until this transaction ends
+                await conn.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK_KEY}
+                )
             before = await conn.run_sync(_current)
             if before != head_revision():
+                log.info("upgrading the database schema from %s to %s", before, head_revision())
                 await conn.run_sync(lambda sync: command.upgrade(_config(sync), "head"))
             return before, head_revision()
+    except OSError as exc:
+        raise _unreachable(url, exc) from None
     finally:
         await engine.dispose()

@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from ledger.store.batch_queries import BATCH_POSTGRES
 from ledger.store.database import Database, Tx, compile_sql
+from ledger.store.outbox_queries import OUTBOX_OVERRIDES
 from ledger.store.queries import POSTGRES_OVERRIDES
 from ledger.store.ticket_queries import TICKET_OVERRIDES
-from ledger.store.urls import async_url
+from ledger.store.urls import async_url, connect_args
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +36,14 @@ class PostgresDatabase(Database):
         self.url = url
         size = pool_size or 10
         self.engine = create_async_engine(
-            async_url(url), pool_size=size, max_overflow=size, pool_pre_ping=True
+            async_url(url),
+            pool_size=size,
+            max_overflow=size,
+            pool_pre_ping=True,
+            connect_args=connect_args(url),  # bounded connects and statements
         )
-        self._sql = compile_sql(
-            "numeric_dollar", {**POSTGRES_OVERRIDES, **TICKET_OVERRIDES, **BATCH_POSTGRES}
-        )
+        overrides = {**POSTGRES_OVERRIDES, **TICKET_OVERRIDES, **OUTBOX_OVERRIDES}
+        self._sql = compile_sql("numeric_dollar", {**overrides, **BATCH_POSTGRES})
         self._conflict = self.engine.dialect.dbapi.IntegrityError
 
     def _in_transaction(self, sync: Connection, op: Callable[[Tx], T], commit: bool) -> T:

@@ -104,7 +104,20 @@ SQL: dict[str, str] = {
     "link_code": "SELECT account_id, expires_us, used_us FROM link_codes WHERE code = :code",
     "link_user": "UPDATE accounts SET discord_user_id = :user WHERE account_id = :id",
     "ping": "SELECT 1",
+    "journal_since": "SELECT due_us, kind, bucket, amount, balance_after, reference, note"
+    " FROM journal WHERE account_id = :id AND due_us > :since ORDER BY id",
+    "bucket_at": "SELECT balance_after FROM journal WHERE account_id = :id"
+    " AND bucket = :bucket AND due_us <= :at ORDER BY id DESC LIMIT 1",
+    "generations_since": "SELECT generation_id, charged_us, daily, monthly, rollover, api,"
+    " relaxed, outcome, settings, EXISTS (SELECT 1 FROM refunds r"
+    " WHERE r.generation_id = g.generation_id) AS refunded FROM generations g"
+    " WHERE account_id = :id AND charged_us >= :since ORDER BY charged_us",
     "link_code_use": "UPDATE link_codes SET used_us = :now WHERE code = :code AND used_us IS NULL",
+    "link_failures_since": "SELECT at_us FROM link_attempts WHERE discord_user_id = :user"
+    " AND at_us > :since ORDER BY at_us",
+    "link_failure_insert": _insert("link_attempts", ("discord_user_id", "at_us")),
+    "link_failures_prune": "DELETE FROM link_attempts WHERE discord_user_id = :user"
+    " AND at_us <= :since",
 }
 
 POSTGRES_OVERRIDES = {
@@ -114,6 +127,9 @@ POSTGRES_OVERRIDES = {
     # naming the same accounts in different orders wait for each other, never deadlock.
     "accounts_lock_many": "SELECT account_id FROM accounts WHERE account_id = ANY(:ids)"
     " ORDER BY account_id FOR UPDATE",
+    # One Discord user's /link attempts run one at a time, even from several processes,
+    # so that concurrent attempts cannot all pass the lockout check before any is counted.
+    "link_attempts_lock": "SELECT pg_advisory_xact_lock(1818848875, hashtext(:user))",
 }
 
 _PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from ledger.state import AccountState, Entry, Generation, HistoryRow
 from ledger.store.database import Shape, Tx
@@ -13,17 +13,22 @@ __all__ = [
     "account_and_charged_before",
     "account_for_user",
     "append",
+    "bucket_at",
     "failed_generations",
     "find_account",
     "finish_generation",
     "generation",
+    "generations_since",
     "insert_account",
     "insert_generation",
     "insert_refund",
     "journal_latest",
+    "journal_since",
     "link_code",
+    "link_failures",
     "lock_accounts",
     "ping",
+    "record_link_failure",
     "remember_event",
     "save_account",
     "seen_event",
@@ -38,6 +43,39 @@ ACCOUNT_AND_FLAG = Shape(
 GENERATION = Shape(
     (*GENERATION_COLUMNS, "refunded"), lambda v: Generation._make((*v[:-1], bool(v[-1])))
 )
+
+
+class ChargedGeneration(NamedTuple):
+    """A generation as usage and `why` read it."""
+
+    generation_id: str
+    charged_us: int
+    tokens: int
+    api: int
+    relaxed: int
+    refused: bool
+    refunded: bool
+    settings: str | None
+
+
+CHARGED = Shape(
+    (
+        "generation_id",
+        "charged_us",
+        "daily",
+        "monthly",
+        "rollover",
+        "api",
+        "relaxed",
+        "outcome",
+        "refunded",
+        "settings",
+    ),
+    lambda v: ChargedGeneration(
+        v[0], v[1], v[2] + v[3] + v[4], v[5], v[6], v[7] == "refused", bool(v[8]), v[9]
+    ),
+)
+_AT = Shape(("at_us",), lambda v: v[0])
 HISTORY = Shape(
     ("due_us", "kind", "bucket", "amount", "balance_after", "reference", "note"),
     lambda v: HistoryRow(*v),
@@ -138,6 +176,22 @@ def journal_latest(tx: Tx, account_id: str, limit: int) -> list[HistoryRow]:
     return tx.fetch_all("journal_latest", {"id": account_id, "limit": limit}, HISTORY)
 
 
+def journal_since(tx: Tx, account_id: str, since_us: int) -> list[HistoryRow]:
+    """The journal rows of an account due after an instant, in the order written."""
+    return tx.fetch_all("journal_since", {"id": account_id, "since": since_us}, HISTORY)
+
+
+def bucket_at(tx: Tx, account_id: str, bucket: str, at_us: int) -> int:
+    """A bucket as its journal left it at an instant (0 before any row)."""
+    row = tx.one("bucket_at", {"id": account_id, "bucket": bucket, "at": at_us})
+    return 0 if row is None or row[0] is None else int(row[0])
+
+
+def generations_since(tx: Tx, account_id: str, since_us: int) -> list[ChargedGeneration]:
+    """An account's generations charged since an instant, oldest first."""
+    return tx.fetch_all("generations_since", {"id": account_id, "since": since_us}, CHARGED)
+
+
 def generation(tx: Tx, generation_id: str) -> Generation | None:
     """A generation by id, with whether it was refunded."""
     return tx.fetch("generation", {"id": generation_id}, GENERATION)
@@ -220,6 +274,26 @@ def use_link_code(tx: Tx, code: str, discord_user_id: str, account_id: str, now_
     tx.run("unlink_user", {"user": discord_user_id, "id": account_id})
     tx.run("link_user", {"user": discord_user_id, "id": account_id})
     return True
+
+
+def link_failures(tx: Tx, discord_user_id: str, since_us: int) -> list[int]:
+    """When a user's failed link codes were given since an instant, oldest first.
+
+    On PostgreSQL the user's attempts are serialized first (an advisory lock held until
+    the transaction ends), so concurrent attempts cannot all pass the count; SQLite has
+    one writer at a time already.
+    """
+    user = {"user": discord_user_id}
+    if tx.dialect == "postgresql":
+        tx.one("link_attempts_lock", user)
+    rows = tx.fetch_all("link_failures_since", {**user, "since": since_us}, _AT)
+    return rows
+
+
+def record_link_failure(tx: Tx, discord_user_id: str, now_us: int, since_us: int) -> None:
+    """Count a failed code, dropping the user's failures older than the window."""
+    tx.run("link_failures_prune", {"user": discord_user_id, "since": since_us})
+    tx.run("link_failure_insert", {"discord_user_id": discord_user_id, "at_us": now_us})
 
 
 def ping(tx: Tx) -> None:

@@ -48,6 +48,7 @@ TICKET_SQL: dict[str, str] = {
     "ticket_update": "UPDATE tickets SET "
     + ", ".join(f"{c} = :{c}" for c in _CHANGING)
     + " WHERE id = :id",
+    "ticket_open_count": f"SELECT COUNT(*) FROM tickets WHERE state IN ({_OPEN})",
     "ticket_open_count_for_user": "SELECT COUNT(*) FROM tickets"
     f" WHERE user_id = :user AND state IN ({_OPEN})",
     "ticket_open_for_generation": "SELECT id FROM tickets"

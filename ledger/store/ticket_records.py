@@ -19,6 +19,7 @@ from ledger.tickets import (
 )
 
 __all__ = [
+    "count_open",
     "count_open_for_user",
     "insert_ticket",
     "load_ticket",
@@ -110,6 +111,12 @@ def _entry_params(entry: TicketLogEntry) -> dict[str, Any]:
         "to_state": None if entry.to_state is None else entry.to_state.value,
         "note": entry.note,
     }
+
+
+def count_open(tx: Tx) -> int:
+    """How many tickets are open or claimed."""
+    row = tx.one("ticket_open_count", {})
+    return int(row[0]) if row else 0
 
 
 def count_open_for_user(tx: Tx, user_id: str) -> int:

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from bot.app import TokendeskBot
 from bot.emulator import Emulator, Guild, Member, Role
+from bot.roles import STAFF_PERMISSIONS
 from bot.services import Services, build_services
 from bot.settings import Settings
 from ledger.clock import FixedClock
 from ledger.events import Event, parse_event
+from tests.audit import query
 
 
 @dataclass
@@ -33,8 +38,12 @@ class Desk:
         return self.people[name]
 
     def role(self, name: str) -> Role:
+        """A role of the support server; staff roles may see the staff commands, as a server
+        admin sets up with Discord's command permissions."""
         if name not in self.roles:
-            self.roles[name] = self.emu.add_role(self.guild, name)
+            staff = name in ("Support", "Moderator")
+            permissions = STAFF_PERMISSIONS.value if staff else 0
+            self.roles[name] = self.emu.add_role(self.guild, name, permissions=permissions)
         return self.roles[name]
 
     def uid(self, name: str) -> str:
@@ -101,3 +110,41 @@ async def eventually(probe, within: float = 5.0):
         if found or asyncio.get_running_loop().time() > deadline:
             return found
         await asyncio.sleep(0.01)
+
+
+TABLES = (
+    "accounts",
+    "journal",
+    "generations",
+    "refunds",
+    "tickets",
+    "ticket_log",
+    "link_codes",
+    "outbox",
+)
+
+
+async def ledger_rows(services: Services) -> dict[str, list[tuple]]:
+    """Every row of the ledger and the tickets, to compare before and after a refusal."""
+    url = services.ledger.db.url
+    return {t: await query(url, f"SELECT * FROM {t} ORDER BY 1") for t in TABLES}
+
+
+def as_an_earlier_version_registered(definitions: list[dict]) -> list[dict]:
+    """Command definitions as tokendesk registered them before SPEC 4's rules: global, with
+    no contexts, install types or default permissions."""
+    keep = ("name", "description", "options", "type")
+    return [{k: d[k] for k in keep if k in d} for d in definitions]
+
+
+@asynccontextmanager
+async def write_lock_held(url: str) -> AsyncIterator[None]:
+    """Another connection holds the ledger file's write lock (`BEGIN IMMEDIATE`) meanwhile:
+    every write waits; reads go on (WAL)."""
+    conn = sqlite3.connect(url.split("///", 1)[1], isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        conn.execute("COMMIT")
+        conn.close()

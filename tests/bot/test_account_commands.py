@@ -198,7 +198,7 @@ async def test_a_slow_answer_is_deferred_then_sent_once(desk):
 
 async def test_an_unexpected_failure_gives_an_incident_id_not_a_failed_interaction(desk, caplog):
     await desk.start()
-    await desk.services.db.close()
+    await desk.services.ledger.close()
     reply = await desk.emu.slash(desk.person("alice"), "balance")
     text = reply.embeds[0]["description"]
     incident = re.search(r"Incident `([0-9A-F]{8})`", text)

@@ -8,6 +8,7 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 
 from bot.emulator import Emulator
+from bot.roles import STAFF_PERMISSIONS
 from diagnostics.desk import TicketDesk
 from ledger.clock import SystemClock
 from ledger.events import parse_event
@@ -67,7 +68,9 @@ async def _consistent(url: str) -> tuple[int, int]:
 async def test_killing_the_bot_mid_approvals_leaves_no_half_done_ticket(sqlite_url):
     async with Emulator(ack_timeout=2.0, reply_timeout=3.0) as emu:
         guild = emu.add_guild("g")
-        mod = emu.add_member(guild, "mona", roles=[emu.add_role(guild, "Moderator")])
+        staff = STAFF_PERMISSIONS.value
+        moderator = emu.add_role(guild, "Moderator", permissions=staff)
+        mod = emu.add_member(guild, "mona", roles=[moderator])
         people = [emu.add_member(guild, f"user{n}") for n in range(USERS)]
         await _seed(sqlite_url, [str(p.id) for p in people])
         env = bot_env(

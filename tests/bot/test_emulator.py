@@ -472,7 +472,8 @@ async def test_unacknowledged_interaction_fails_after_the_deadline(emu: Emulator
     started_at = time.monotonic()
     with pytest.raises(InteractionFailed, match="This interaction failed"):
         await emu.slash(world.bob, "silent")
-    assert 0.5 <= time.monotonic() - started_at < 2.0
+    assert time.monotonic() - started_at >= emu.server.tracker.ack_timeout  # no upper bound:
+    # a loaded CI machine may run the timer late, and that is not the emulator's fault
     [problem] = emu.take_problems()
     assert problem.kind == "interaction_failed"
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.emulator import Emulator
+from bot.roles import STAFF_PERMISSIONS
 from ledger.clock import SystemClock
 from ledger.events import parse_event
 from ledger.service import LedgerService
@@ -55,16 +56,19 @@ async def _seed(url: str, users: dict[str, str]) -> None:
 
 async def test_two_processes_decide_tickets_and_read_balances_with_one_refund(pg_url):
     async with Emulator(shard_count=2) as emu:
+        # east is the support server, on shard 0; erin opens her ticket from west, shard 1.
         east, west = emu.add_guild("east", shard=(0, 2)), emu.add_guild("west", shard=(1, 2))
-        roles = {g.name: emu.add_role(g, "Moderator") for g in (east, west)}
-        erin, finn = emu.add_member(east, "erin"), emu.add_member(west, "finn")
-        mods = [
-            emu.add_member(g, f"mod-{g.name}-{n}", roles=[roles[g.name]])
-            for g in (east, west)
-            for n in range(25)
-        ]
+        moderator = emu.add_role(east, "Moderator", permissions=STAFF_PERMISSIONS.value)
+        erin, finn = emu.add_member(west, "erin"), emu.add_member(west, "finn")
+        mods = [emu.add_member(east, f"mod-{n}", roles=[moderator]) for n in range(50)]
         await _seed(pg_url, {"erin": str(erin.id), "finn": str(finn.id)})
-        env = bot_env(emu, pg_url, TOKENDESK_MODERATOR_ROLE="Moderator", TOKENDESK_DB_POOL_SIZE="4")
+        env = bot_env(
+            emu,
+            pg_url,
+            TOKENDESK_GUILD_ID=str(east.id),
+            TOKENDESK_MODERATOR_ROLE="Moderator",
+            TOKENDESK_DB_POOL_SIZE="4",
+        )
         processes = [
             await tokendesk("run", "--shard-count", "2", "--shard-ids", str(n), env=env)
             for n in range(2)

@@ -126,6 +126,12 @@ def test_a_free_user_at_zero_sees_when_the_daily_tokens_come_back() -> None:
     assert other.values["daily"] == 40
 
 
+def test_the_daily_allowance_is_quoted_from_the_catalogue_not_restated() -> None:
+    generous = replace(FREE_AT_ZERO, daily=40, total=40, display_total=40, daily_allowance=200)
+    text = view(walk(generous, "missing", "daily"), generous).render(timestamp)
+    assert "fresh 200 at every" in text and "150" not in text
+
+
 def test_asking_about_the_api_shows_both_pools_with_the_users_numbers() -> None:
     api_user = replace(ARTISAN, api_credits=12_345)
     shown = view(walk(api_user, "api"), api_user)
@@ -324,7 +330,7 @@ def test_any_walk_ends_in_an_outcome_and_every_step_fits_discord(
         shown = view(position, facts)
         assert len(shown.render(timestamp)) <= MAX_TEXT
         if not facts.linked:  # nobody is shown an account's numbers before linking one
-            assert set(shown.values) <= {"next_daily_reset"}
+            assert set(shown.values) <= {"next_daily_reset", "daily_allowance"}  # everyone's
         assert parse_position(FLOWS, position.encode(), facts) == position
         if position.finished:
             break

@@ -9,13 +9,12 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).parents[2]
 
 
 def tokendesk(*args: str, url: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "TOKENDESK_DATABASE_URL": url}
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD", "TOKENDESK"))}
+    env = {**base, "TOKENDESK_DATABASE_URL": url}
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         input=stdin,
@@ -28,11 +27,6 @@ def tokendesk(*args: str, url: str, stdin: bytes | None = None) -> subprocess.Co
 
 def stamp(hours_ago: float) -> str:
     return (datetime.now(UTC) - timedelta(hours=hours_ago)).isoformat()
-
-
-@pytest.fixture
-def url(tmp_path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
 
 
 def lines(*events: dict | str) -> bytes:
@@ -205,3 +199,61 @@ def test_link_code_prints_a_code_for_a_known_account_only(url):
     ok = tokendesk("link-code", "a", url=url)
     assert ok.returncode == 0 and len(ok.stdout.split()[0]) == 8
     assert tokendesk("link-code", "nobody", url=url).returncode != 0
+
+
+def test_why_and_usage_json_have_exactly_the_spec_fields(url):
+    tokendesk(
+        "ingest",
+        "-",
+        url=url,
+        stdin=lines(
+            {
+                "id": "1",
+                "type": "account.created",
+                "at": stamp(30),
+                "account_id": "a",
+                "plan": "free",
+            },
+            {
+                "id": "2",
+                "type": "generation.charged",
+                "at": stamp(2),
+                "account_id": "a",
+                "generation_id": "gen-81",
+                "source": "web",
+                "cost": 24,
+                "settings": {"model": "phoenix", "width": 1024, "height": 1024},
+            },
+        ),
+    )
+    why = json.loads(tokendesk("why", "a", "--hours", "48", "--json", url=url).stdout)
+    assert set(why) == {
+        "account_id",
+        "from",
+        "to",
+        "total_before",
+        "total_after",
+        "api_before",
+        "api_after",
+        "relaxed_tokens",
+        "causes",
+    }
+    assert why["from"].endswith(("Z", "+00:00")) and why["to"].endswith(("Z", "+00:00"))
+    assert all(set(c) == {"cause", "pool", "amount", "count", "references"} for c in why["causes"])
+    charge = next(c for c in why["causes"] if c["cause"] == "charge")
+    assert (charge["amount"], charge["references"]) == (-24, ["gen-81"])
+    assert why["total_after"] - why["total_before"] == sum(c["amount"] for c in why["causes"])
+    text = tokendesk("why", "a", url=url).stdout.decode()
+    assert "gen-81 (phoenix, 1024x1024) cost 24 tokens." in text
+
+    usage = json.loads(tokendesk("usage", "a", "--days", "3", "--json", url=url).stdout)
+    assert set(usage) == {"account_id", "days", "by_model", "forecast"}
+    assert len(usage["days"]) == 3
+    assert set(usage["days"][0]) == {"date", "tokens", "api_credits", "relaxed", "generations"}
+    assert sum(d["tokens"] for d in usage["days"]) == 24
+    assert usage["by_model"] == [
+        {"model": "phoenix", "tokens": 24, "api_credits": 0, "generations": 1}
+    ]
+    assert set(usage["forecast"]) == {"pace_per_day", "runs_out_at", "before_next_grant"}
+    bad = tokendesk("why", "a", "--hours", "9999", url=url)
+    assert bad.returncode != 0 and b"between 1 and 2,160" in bad.stderr

@@ -30,10 +30,10 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from bot.http.webhook import make_app, sign
 from ledger.clock import SystemClock
 from ledger.service import LedgerService
 from ledger.store.database import open_database
-from ledger.webhook import make_app, sign
 from tests.audit import query
 
 ROOT = Path(__file__).parents[2]

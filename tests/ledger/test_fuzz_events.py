@@ -29,11 +29,11 @@ from aiohttp import web
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.http.webhook import MAX_BODY_BYTES, make_app, sign
 from ledger.cycles import to_us
 from ledger.events import MAX_LINE_BYTES, TYPES, Event, Invalid, parse_event, parse_line
 from ledger.ingest import ingest_lines, ingest_parsed, parse_lines
 from ledger.plans import load_catalogue
-from ledger.webhook import MAX_BODY_BYTES, make_app, sign
 
 CAT = load_catalogue()
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)  # the `clock` fixture's instant
@@ -806,9 +806,9 @@ class Requests:
         elif choice == 2:
             headers = {"X-Tokendesk-Timestamp": str(now)}
         elif choice == 3:
-            headers = signed(body, stamp=str(now - 301))
+            headers = signed(body, stamp=str(now - 302))  # 302: not 300 across a second's tick
         elif choice == 4:
-            headers = signed(body, stamp=str(now + 301))
+            headers = signed(body, stamp=str(now + 302))
         elif choice == 5:
             headers = signed(body, stamp=rng.choice(["abc", "-5", "1e9", "", " 1", "9" * 13]))
         elif choice == 6:

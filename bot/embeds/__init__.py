@@ -1,1 +1,0 @@
-"""Rendering results into Discord embeds: every sentence the bot shows lives here."""

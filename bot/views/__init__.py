@@ -1,1 +1,0 @@
-"""Components that outlive a restart: DynamicItems whose custom ids carry their state."""
