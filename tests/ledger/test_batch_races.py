@@ -189,17 +189,28 @@ async def test_two_webhook_processes_over_the_same_accounts_apply_every_event_on
             for proc, base in hooks:
                 await _ready(session, proc, base)
 
+            # Like a real sender: four requests in flight to each process, and a request the
+            # process sheds (503, before reading its body) sent again after `Retry-After`.
+            limits = {base: asyncio.Semaphore(4) for _, base in hooks}
+
             async def post(base: str, batch: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 body = json.dumps(batch).encode()
-                stamp = str(int(time.time()))
-                headers = {
-                    "X-Tokendesk-Timestamp": stamp,
-                    "X-Tokendesk-Signature": sign(SECRET, stamp, body),
-                }
-                async with session.post(f"{base}/v1/events", data=body, headers=headers) as r:
-                    text = await r.text()
-                    assert r.status == 200, text[:300]
-                    return json.loads(text)["results"]
+                async with limits[base]:
+                    while True:
+                        stamp = str(int(time.time()))
+                        headers = {
+                            "X-Tokendesk-Timestamp": stamp,
+                            "X-Tokendesk-Signature": sign(SECRET, stamp, body),
+                        }
+                        async with session.post(
+                            f"{base}/v1/events", data=body, headers=headers
+                        ) as r:
+                            text = await r.text()
+                            if r.status == 503:
+                                await asyncio.sleep(float(r.headers.get("Retry-After", "1")))
+                                continue
+                            assert r.status == 200, text[:300]
+                            return json.loads(text)["results"]
 
             opened = [_event(f"c-{a}", "account.created", a, at, plan="maestro") for a in accounts]
             await post(hooks[0][1], opened)
