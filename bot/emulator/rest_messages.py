@@ -85,7 +85,15 @@ def install(api: RestApi, world: World) -> None:
         fields["flags"] &= ~EPHEMERAL  # only interaction responses can be ephemeral
         if is_empty(fields):
             raise empty_message()
+        body = call.body if isinstance(call.body, dict) else {}
+        nonce = body.get("nonce")
+        if nonce is not None and body.get("enforce_nonce"):
+            earlier = world.message_by_nonce(channel, bot, str(nonce))
+            if earlier is not None:  # a retry: Discord returns the first, posts nothing
+                return Reply(body=message_json(earlier, world))
         message = world.add_message(channel, bot, **fields)
+        if nonce is not None:
+            world.remember_nonce(message, str(nonce))
         return Reply(body=message_json(message, world))
 
     async def edit(call: Call) -> Reply:
