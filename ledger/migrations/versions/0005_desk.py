@@ -1,4 +1,4 @@
-"""Tickets that live in the triage channel: message and thread ids, conversation, SLA, ratings (issue 12).
+"""Tickets that live in the triage channel: message ids, conversation, SLA, ratings.
 
 Revision ID: 0005
 Revises: 0004
