@@ -13,6 +13,7 @@ import discord
 from discord.ext import commands
 
 from bot import account, pricing, tickets, troubleshoot
+from bot.delivery import Deliverer
 from bot.gate import GatedTree, InteractionGate
 from bot.guards import answer_unclaimed
 from bot.registration import USER_CONTEXTS, USER_INSTALLS, register_commands
@@ -51,6 +52,8 @@ class TokendeskBot(commands.AutoShardedBot):
         )
         self.services = services
         self.gate = InteractionGate(services.metrics)
+        self.deliverer = Deliverer(services.ledger.deliveries)
+        """Delivers the outbox (DMs, thread lines, triage messages) from this process."""
         self.synced = False
         self.staff_command_names: frozenset[str] = frozenset()
         """Top-level names of the staff commands, registered or not (see `handle_error`)."""
@@ -68,6 +71,12 @@ class TokendeskBot(commands.AutoShardedBot):
         )
         await register_commands(self, self._staff_cogs, self.services.settings.guild_id)
         self.synced = True
+        self.deliverer.start()
+
+    async def close(self) -> None:
+        """Finish the delivery in hand, then disconnect."""
+        await self.deliverer.stop()
+        await super().close()
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Answer a button, select or modal none of ours took, rather than leave it failing."""

@@ -7,7 +7,7 @@ a ticket `Refused`, a `LinkResult`); this module words them for people.
 from __future__ import annotations
 
 from bot.style import safe, when
-from bot.words import tokens
+from bot.words import duration, tokens
 from diagnostics.tickets import Refused
 from ledger import (
     LINK_ATTEMPT_LIMIT,
@@ -20,7 +20,6 @@ from ledger import (
 
 __all__ = [
     "link_text",
-    "minutes",
     "not_yours_text",
     "refusal_text",
     "refused_text",
@@ -98,25 +97,20 @@ def refused_text(refused: Refused, *, max_age_days: int = 30) -> str:
     return _REFUSED.get(refused.problem, "That can't be done.")
 
 
-def minutes(us: int) -> int:
-    """A span of ledger microseconds in whole minutes."""
-    return us // 60_000_000
-
-
 def link_text(result: LinkResult) -> tuple[str, str]:
     """(title, text) for how redeeming a link code went."""
     if result.outcome == "locked":
         assert result.retry_at_us is not None
         return (
             "Too many codes that did not work",
-            f"{LINK_ATTEMPT_LIMIT} codes in the last {minutes(LINK_ATTEMPT_WINDOW_US)} minutes "
+            f"{LINK_ATTEMPT_LIMIT} codes in the last {duration(LINK_ATTEMPT_WINDOW_US)} "
             f"did not work, so /link is paused for you. Try again {when(result.retry_at_us)}.",
         )
-    ttl = minutes(LINK_CODE_TTL_US)
+    ttl = duration(LINK_CODE_TTL_US)
     return {
         "linked": ("Linked", "Your Discord account is now linked to your platform account."),
         "unknown": ("That code does not exist", "Check the code, or ask for a new one."),
-        "expired": ("That code has expired", f"Codes last {ttl} minutes. Ask for a new one."),
+        "expired": ("That code has expired", f"Codes last {ttl}. Ask for a new one."),
         "used": ("That code was already used", "Each code works once. Ask for a new one."),
     }[result.outcome]
 

@@ -6,9 +6,9 @@ module, never in `ledger/` or `diagnostics/`.
 
 from __future__ import annotations
 
-from ledger import Catalogue, HistoryRow
+from ledger import Catalogue, HistoryRow, Plan
 
-__all__ = ["describe_row", "plan_name", "tokens"]
+__all__ = ["cap_ratio", "describe_row", "duration", "plan_name", "tokens"]
 
 BUCKET_NAMES = {
     "daily": "daily",
@@ -16,6 +16,25 @@ BUCKET_NAMES = {
     "rollover": "rollover bank",
     "api": "API credits",
 }
+
+
+def duration(us: int) -> str:
+    """A whole span as people say it: '15 minutes', '1 hour', '2 days'."""
+    minutes = us // 60_000_000
+    for size, unit in ((24 * 60, "day"), (60, "hour"), (1, "minute")):
+        if minutes >= size and minutes % size == 0:
+            count = minutes // size
+            return f"{count} {unit}" + ("" if count == 1 else "s")
+    seconds = us // 1_000_000
+    return f"{seconds} second" + ("" if seconds == 1 else "s")
+
+
+def cap_ratio(plan: Plan) -> str:
+    """How many months of a plan's allowance its rollover bank holds: '3x'."""
+    if not plan.monthly:
+        return ""
+    ratio = plan.rollover_cap / plan.monthly
+    return f"{ratio:g}x"
 
 
 def tokens(n: int) -> str:

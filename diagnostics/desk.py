@@ -24,6 +24,7 @@ from ledger import (
     DAY_US,
     Conflict,
     LedgerService,
+    OutboxKind,
     Refunded,
     RefundRefusal,
     Ticket,
@@ -37,9 +38,11 @@ from ledger import (
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SYSTEM", "Decided", "Opened", "Stats", "TicketDesk"]
+__all__ = ["DECISION_NOTICE", "SYSTEM", "Decided", "Opened", "Stats", "TicketDesk"]
 
 SYSTEM = "system"
+DECISION_NOTICE = "decision"
+"""Outbox topic: tell a user their refund ticket was approved or denied."""
 MAX_TEXT = 1_000
 MAX_PAGE = 100
 
@@ -227,7 +230,7 @@ class TicketDesk:
         return await self.ledger.write(lambda uow: decide_in(uow, ticket_id, chosen, actor, text))
 
     async def mark_told(self, ticket_id: int) -> None:
-        """The user has been told of the decision (a DM went through)."""
+        """The user has been told of the decision (its DM went through)."""
 
         def work(uow: UnitOfWork) -> None:
             ticket = uow.tickets.load(ticket_id)
@@ -370,7 +373,17 @@ def decide_in(
     if not new_state.is_open:
         changed = replace(changed, resolved_us=now, decided_by=actor, decision_reason=_text(text))
     if action in DECISIONS:
+        # The user is told by a DM decided here, in the same transaction; until it goes
+        # through (DMs closed), the decision waits for them in /tickets.
         changed = replace(changed, notice_pending=True)
+        uow.outbox.add(
+            OutboxKind.DM,
+            DECISION_NOTICE,
+            {"ticket_id": ticket_id},
+            user_id=ticket.user_id,
+            ticket_id=ticket_id,
+            key=f"decision:{ticket_id}",
+        )
     uow.tickets.save(changed)
     _log(uow, ticket_id, actor, action, ticket.state, new_state, _text(text))
     return Decided(_reload(uow, ticket_id), action, refund)

@@ -61,7 +61,8 @@ def decide(
         charged_before: for a charge, whether its generation id was ever charged.
     """
     if event.at_us > now_us + FUTURE_TOLERANCE_US:
-        return Rejection("at is more than 5 minutes in the future")
+        minutes = FUTURE_TOLERANCE_US // 60_000_000
+        return Rejection(f"at is more than {minutes} minutes in the future")
     if event.type == "account.created":
         if state is not None:
             return Rejection(f"account {event.account_id!r} already exists")

@@ -175,7 +175,7 @@ def _instant(value: object) -> int:
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise _Bad("at has no UTC offset")
     if parsed < EARLIEST:
-        raise _Bad("at is before the year 2000")
+        raise _Bad(f"at is before the year {EARLIEST.year}")
     return to_us(parsed)
 
 

@@ -6,8 +6,8 @@ import discord
 
 from bot.outcomes import link_text
 from bot.style import BAD, BRAND, GOOD, WARN, clip, safe, when
-from bot.words import describe_row, plan_name, tokens
-from ledger import Balance, Catalogue, HistoryRow, LinkResult, from_us
+from bot.words import cap_ratio, describe_row, duration, plan_name, tokens
+from ledger import LINK_CODE_TTL_US, Balance, Catalogue, HistoryRow, LinkResult, from_us
 
 __all__ = [
     "balance_embed",
@@ -26,21 +26,26 @@ NEVER_OWED = (
 
 
 def not_linked_embed() -> discord.Embed:
+    """What an unlinked user sees instead of an error (codes last `LINK_CODE_TTL_US`)."""
+    return _not_linked(duration(LINK_CODE_TTL_US))
+
+
+def _not_linked(ttl: str) -> discord.Embed:
     """What an unlinked user sees instead of an error."""
     embed = discord.Embed(title="Link your account first", colour=WARN)
     embed.description = (
         "tokendesk does not know which platform account is yours yet.\n"
         "1. Open your account settings on the platform and ask for a Discord link code.\n"
-        "2. Type `/link code:` followed by the code here. Codes work once, for 15 minutes."
+        f"2. Type `/link code:` followed by the code here. Codes work once, for {ttl}."
     )
     return embed
 
 
-def _status_line(b: Balance) -> str | None:
+def _status_line(b: Balance, catalogue: Catalogue) -> str | None:
     if b.status == "past_due":
         return (
             "**Payment past due.** Renewals do not grant monthly tokens until the payment "
-            "goes through; the daily top-up to 150 still comes."
+            f"goes through; the daily top-up to {tokens(catalogue.daily_allowance)} still comes."
         )
     return None
 
@@ -52,7 +57,7 @@ def balance_embed(b: Balance, catalogue: Catalogue) -> discord.Embed:
         embed.description = f"**{tokens(b.display_total)}** tokens (relaxed mode)\n{NEVER_OWED}"
     else:
         embed.description = f"**{tokens(b.total)}** tokens to spend"
-    status = _status_line(b)
+    status = _status_line(b, catalogue)
     if status:
         embed.description += "\n\n" + status
     embed.add_field(name="Daily", value=tokens(b.daily))
@@ -87,7 +92,8 @@ def reset_embed(b: Balance, catalogue: Catalogue) -> discord.Embed:
     elif daily.expires:
         does = f"{tokens(daily.expires)} daily tokens expire; no top-up is needed."
     else:
-        does = "Nothing changes: you have 150 or more tokens, so no top-up is needed."
+        floor = tokens(catalogue.daily_allowance)
+        does = f"Nothing changes: you have {floor} or more tokens, so no top-up is needed."
     embed.add_field(name="Daily reset", value=f"{when(daily.at_us)}\n{does}", inline=False)
     renewal = b.renewal_preview
     if renewal is None:
@@ -109,7 +115,8 @@ def _renewal_does(b: Balance, catalogue: Catalogue) -> str:
     if r.ends_plan:
         return (
             f"Your plan ends and you move to Free: {tokens(r.rollover_expires)} monthly and "
-            "rollover tokens expire, and your daily tokens are set to 150."
+            f"rollover tokens expire, and your daily tokens are set to "
+            f"{tokens(catalogue.daily_allowance)}."
         )
     parts = []
     if r.plan_after != b.plan:
@@ -131,11 +138,13 @@ def rollover_embed(b: Balance, catalogue: Catalogue) -> discord.Embed:
     if r is None:
         embed.description = (
             "The free plan has no rollover bank: daily tokens expire at 00:00 UTC. "
-            "Paid plans keep unspent monthly tokens, up to 3x their allowance."
+            "Paid plans keep unspent monthly tokens in a bank with a cap (see `/plans`)."
         )
         return embed
     embed.add_field(name="In the bank", value=tokens(b.rollover))
-    embed.add_field(name="Cap", value=f"{tokens(b.rollover_cap)} (3x monthly)")
+    ratio = cap_ratio(catalogue[b.plan])
+    note = f" ({ratio} monthly)" if ratio else ""
+    embed.add_field(name="Cap", value=f"{tokens(b.rollover_cap)}{note}")
     text = f"At {when(r.at_us)}: {_renewal_does(b, catalogue)}"
     if b.rollover > b.rollover_cap:
         text += " The bank is over its cap after a refund; the cap applies at renewal."

@@ -15,7 +15,7 @@ from bot.cli.errors import CliError
 from bot.cli.ingest_output import IngestOutput
 from bot.cli.visible import visible
 from bot.settings import load_settings
-from bot.words import BUCKET_NAMES, describe_row, plan_name, tokens
+from bot.words import BUCKET_NAMES, describe_row, duration, plan_name, tokens
 from ledger import (
     LINK_CODE_TTL_US,
     Balance,
@@ -190,6 +190,7 @@ async def link_code(args: argparse.Namespace) -> int:
     if code is None:
         raise CliError(f"no account {args.account!r}")
     print(code)
-    ttl = LINK_CODE_TTL_US // 60_000_000
-    print(f"Valid for {ttl} minutes, once. The account's owner types /link code:{code}")
+    print(
+        f"Valid for {duration(LINK_CODE_TTL_US)}, once. The account's owner types /link code:{code}"
+    )
     return 0

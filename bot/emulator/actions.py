@@ -13,20 +13,20 @@ from typing import TYPE_CHECKING, Any
 
 from bot.emulator.commands import invocation
 from bot.emulator.components import find_button, find_select, modal_submission, select_data
-from bot.emulator.errors import ComponentNotFound, EmulatorError, InteractionFailed
 from bot.emulator.interactions import envelope
 from bot.emulator.message import Message
 from bot.emulator.payloads import message_json
 from bot.emulator.places import GUILD_INSTALL, USER_INSTALL, Place, check_available, locate
-from bot.emulator.records import (
+from bot.emulator.problems import ComponentNotFound, EmulatorError, InteractionFailed
+from bot.emulator.result import Choice, InteractionResult
+from bot.emulator.transcripts import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE,
     MESSAGE_COMPONENT,
     MODAL_SUBMIT,
     InteractionRecord,
 )
-from bot.emulator.result import Choice, InteractionResult
-from bot.emulator.state import Channel, Guild, Member, User, World
+from bot.emulator.world import Channel, Guild, Member, User, World
 
 if TYPE_CHECKING:
     from bot.emulator.server import EmulatorServer

@@ -10,7 +10,7 @@ import logging
 import re
 from typing import Any
 
-from bot.emulator.state import World
+from bot.emulator.world import World
 
 log = logging.getLogger(__name__)
 

@@ -11,10 +11,10 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from bot.emulator.errors import CommandNotAvailable, InvalidOptionValue
 from bot.emulator.payloads import member_json, role_json, user_json
+from bot.emulator.problems import CommandNotAvailable, InvalidOptionValue
 from bot.emulator.registry import SyncedCommand
-from bot.emulator.state import Channel, Guild, Member, Role, User, World
+from bot.emulator.world import Channel, Guild, Member, Role, User, World
 
 log = logging.getLogger(__name__)
 

@@ -6,11 +6,11 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bot.emulator.errors import ComponentNotFound, InvalidOptionValue
 from bot.emulator.message import Message
 from bot.emulator.payloads import member_json, role_json, user_json
+from bot.emulator.problems import ComponentNotFound, InvalidOptionValue
 from bot.emulator.result import walk_components
-from bot.emulator.state import Channel, Guild, Member, Role, User, World
+from bot.emulator.world import Channel, Guild, Member, Role, User, World
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ import yarl
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
-from bot.emulator.errors import EmulatorError
+from bot.emulator.problems import EmulatorError
 
 log = logging.getLogger(__name__)
 

@@ -27,13 +27,13 @@ from bot.emulator.discordpy import (
     run_until_ready,
     stop_client_task,
 )
-from bot.emulator.errors import EmulatorError, Problem, ProblemsRecorded
 from bot.emulator.forgery import ForgedActions
 from bot.emulator.gateway import PRIVILEGED_INTENTS, GatewaySession
 from bot.emulator.message import Message
+from bot.emulator.problems import EmulatorError, Problem, ProblemsRecorded
 from bot.emulator.result import InteractionResult
 from bot.emulator.server import EmulatorServer
-from bot.emulator.state import DEFAULT_BOT_PERMISSIONS, Channel, Guild, Member, Role, User
+from bot.emulator.world import DEFAULT_BOT_PERMISSIONS, Channel, Guild, Member, Role, User
 
 log = logging.getLogger(__name__)
 

@@ -14,14 +14,14 @@ from typing import Any
 
 from bot.emulator.actions import Target, UserActions
 from bot.emulator.components import ACTION_ROW, BUTTON, STRING_SELECT, TEXT_INPUT
-from bot.emulator.errors import EmulatorError
 from bot.emulator.interactions import envelope
 from bot.emulator.message import Message
 from bot.emulator.payloads import message_json
 from bot.emulator.places import locate
-from bot.emulator.records import MODAL_SUBMIT
+from bot.emulator.problems import EmulatorError
 from bot.emulator.result import InteractionResult
-from bot.emulator.state import Channel, Guild, Member, User
+from bot.emulator.transcripts import MODAL_SUBMIT
+from bot.emulator.world import Channel, Guild, Member, User
 
 log = logging.getLogger(__name__)
 

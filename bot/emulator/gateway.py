@@ -22,10 +22,10 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from bot.emulator.errors import KIND_GATEWAY, Problem
 from bot.emulator.payloads import guild_create_json, member_json, self_user_json
+from bot.emulator.problems import KIND_GATEWAY, Problem
 from bot.emulator.snowflakes import shard_of
-from bot.emulator.state import World
+from bot.emulator.world import World
 
 log = logging.getLogger(__name__)
 

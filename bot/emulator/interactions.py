@@ -16,18 +16,18 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from bot.emulator.errors import KIND_INTERACTION_FAILED, InteractionFailed, Problem
 from bot.emulator.message import Message
 from bot.emulator.payloads import channel_json, member_json, user_json
 from bot.emulator.places import Place
-from bot.emulator.records import (
+from bot.emulator.problems import KIND_INTERACTION_FAILED, InteractionFailed, Problem
+from bot.emulator.transcripts import (
     APPLICATION_COMMAND,
     FINAL_CALLBACKS,
     MESSAGE_COMPONENT,
     MODAL_SUBMIT,
     InteractionRecord,
 )
-from bot.emulator.state import DEFAULT_BOT_PERMISSIONS, Channel, User, World
+from bot.emulator.world import DEFAULT_BOT_PERMISSIONS, Channel, User, World
 
 log = logging.getLogger(__name__)
 

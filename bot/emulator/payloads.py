@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.emulator.bodies import strip_nulls
 from bot.emulator.message import Message
-from bot.emulator.state import (
+from bot.emulator.world import (
     DM_CHANNEL,
     GROUP_DM,
     Application,

@@ -13,9 +13,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.emulator.errors import CommandNotAvailable, EmulatorError
+from bot.emulator.problems import CommandNotAvailable, EmulatorError
 from bot.emulator.registry import SyncedCommand
-from bot.emulator.state import ADMINISTRATOR, GROUP_DM, Channel, Guild, Member, User, World
+from bot.emulator.world import ADMINISTRATOR, GROUP_DM, Channel, Guild, Member, User, World
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from bot.emulator.errors import CommandNotAvailable
 from bot.emulator.payloads import command_json
-from bot.emulator.state import World
+from bot.emulator.problems import CommandNotAvailable
+from bot.emulator.world import World
 
 log = logging.getLogger(__name__)
 

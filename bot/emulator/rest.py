@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
-from bot.emulator.errors import (
+from bot.emulator.problems import (
     GENERAL_ERROR,
     INVALID_FORM_BODY,
     INVALID_JSON,
@@ -33,6 +33,14 @@ log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v10"
 _JSON_HEADERS = {"Content-Type": "application/json"}
+
+
+@dataclass(frozen=True)
+class GatewayInfo:
+    """What `GET /gateway/bot` tells: where the gateway is (known once the server listens)."""
+
+    url: Callable[[], str]
+    shards: int
 
 
 @dataclass

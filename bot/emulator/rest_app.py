@@ -3,17 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
-from bot.emulator.errors import (
-    MISSING_ACCESS,
-    UNKNOWN_CHANNEL,
-    UNKNOWN_GUILD,
-    UNKNOWN_MEMBER,
-    UNKNOWN_USER,
-    forbidden,
-    not_found,
-)
 from bot.emulator.payloads import (
     application_json,
     channel_json,
@@ -23,18 +13,23 @@ from bot.emulator.payloads import (
     self_user_json,
     user_json,
 )
-from bot.emulator.rest import Call, Reply
-from bot.emulator.state import GROUP_DM, Guild
-
-if TYPE_CHECKING:
-    from bot.emulator.server import EmulatorServer
+from bot.emulator.problems import (
+    MISSING_ACCESS,
+    UNKNOWN_CHANNEL,
+    UNKNOWN_GUILD,
+    UNKNOWN_MEMBER,
+    UNKNOWN_USER,
+    forbidden,
+    not_found,
+)
+from bot.emulator.rest import Call, GatewayInfo, Reply, RestApi
+from bot.emulator.world import GROUP_DM, Guild, World
 
 log = logging.getLogger(__name__)
 
 
-def install(server: EmulatorServer) -> None:
-    """Register this module's routes on ``server.api``."""
-    world, api = server.world, server.api
+def install(api: RestApi, world: World, gateway_info: GatewayInfo) -> None:
+    """Register the application and gateway routes on `api`."""
 
     async def me(call: Call) -> Reply:
         return Reply(body=self_user_json(world.application.bot))
@@ -43,13 +38,13 @@ def install(server: EmulatorServer) -> None:
         return Reply(body=application_json(world.application, len(world.guilds)))
 
     async def gateway(call: Call) -> Reply:
-        return Reply(body={"url": server.gateway_url})
+        return Reply(body={"url": gateway_info.url()})
 
     async def gateway_bot(call: Call) -> Reply:
         limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
         body = {
-            "url": server.gateway_url,
-            "shards": server.recommended_shards,
+            "url": gateway_info.url(),
+            "shards": gateway_info.shards,
             "session_start_limit": limit,
         }
         return Reply(body=body)

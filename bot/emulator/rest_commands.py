@@ -4,20 +4,18 @@ per guild, as Discord serves them."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from bot.emulator.errors import (
+from bot.emulator.problems import (
     MISSING_ACCESS,
     UNKNOWN_APPLICATION_COMMAND,
     forbidden,
     not_found,
 )
-from bot.emulator.registry import SyncedCommand
-from bot.emulator.rest import Call, Reply, invalid_form
+from bot.emulator.registry import CommandRegistry, SyncedCommand
+from bot.emulator.rest import Call, Reply, RestApi, invalid_form
 from bot.emulator.rules import command_errors
-
-if TYPE_CHECKING:
-    from bot.emulator.server import EmulatorServer
+from bot.emulator.world import World
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +23,8 @@ GLOBAL = "/applications/{application_id}/commands"
 GUILD = "/applications/{application_id}/guilds/{guild_id}/commands"
 
 
-def install(server: EmulatorServer) -> None:
-    """Register this module's routes on ``server.api``."""
-    world, api, registry = server.world, server.api, server.commands
+def install(api: RestApi, world: World, registry: CommandRegistry) -> None:
+    """Register the command registration routes on `api`."""
 
     def scope(call: Call) -> int | None:
         """The scope a route names (``None``: global), after Discord's access checks."""

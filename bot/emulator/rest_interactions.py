@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.emulator.bodies import edit_fields, is_empty, message_fields, stored_components
-from bot.emulator.errors import (
+from bot.emulator.interactions import InteractionTracker, metadata_json
+from bot.emulator.message import EPHEMERAL, LOADING, Message
+from bot.emulator.payloads import message_json
+from bot.emulator.problems import (
     UNKNOWN_INTERACTION,
     UNKNOWN_MESSAGE,
     UNKNOWN_WEBHOOK,
     already_acknowledged,
     not_found,
 )
-from bot.emulator.interactions import metadata_json
-from bot.emulator.message import EPHEMERAL, LOADING, Message
-from bot.emulator.payloads import message_json
-from bot.emulator.records import (
+from bot.emulator.rest import Call, Reply, RestApi, invalid_form
+from bot.emulator.rest_messages import empty_message
+from bot.emulator.schema import FieldError
+from bot.emulator.transcripts import (
     ALLOWED_CALLBACKS,
     APPLICATION_COMMAND,
     AUTOCOMPLETE_RESULT,
@@ -27,12 +30,7 @@ from bot.emulator.records import (
     UPDATE_MESSAGE,
     InteractionRecord,
 )
-from bot.emulator.rest import Call, Reply, invalid_form
-from bot.emulator.rest_messages import empty_message
-from bot.emulator.schema import FieldError
-
-if TYPE_CHECKING:
-    from bot.emulator.server import EmulatorServer
+from bot.emulator.world import World
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +44,8 @@ MESSAGE_CALLBACKS = {
 }
 
 
-def install(server: EmulatorServer) -> None:
-    """Register this module's routes on ``server.api``."""
-    world, api, tracker = server.world, server.api, server.tracker
+def install(api: RestApi, world: World, tracker: InteractionTracker) -> None:
+    """Register the interaction callback and webhook routes on `api`."""
     bot = world.application.bot
 
     def record_for_callback(call: Call) -> InteractionRecord:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from bot.emulator.bodies import edit_fields, is_empty, message_fields
-from bot.emulator.errors import (
+from bot.emulator.message import EPHEMERAL, Message
+from bot.emulator.payloads import channel_json, message_json
+from bot.emulator.problems import (
     CANNOT_EDIT_OTHERS_MESSAGE,
     CANNOT_SEND_EMPTY_MESSAGE,
     CANNOT_SEND_TO_USER,
@@ -19,13 +20,8 @@ from bot.emulator.errors import (
     forbidden,
     not_found,
 )
-from bot.emulator.message import EPHEMERAL, Message
-from bot.emulator.payloads import channel_json, message_json
-from bot.emulator.rest import Call, Reply
-from bot.emulator.state import DM_CHANNEL, GROUP_DM, SEND_MESSAGES, VIEW_CHANNEL, Channel, World
-
-if TYPE_CHECKING:
-    from bot.emulator.server import EmulatorServer
+from bot.emulator.rest import Call, Reply, RestApi
+from bot.emulator.world import DM_CHANNEL, GROUP_DM, SEND_MESSAGES, VIEW_CHANNEL, Channel, World
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +69,8 @@ def message_for(world: World, call: Call, channel: Channel) -> Message:
     return message
 
 
-def install(server: EmulatorServer) -> None:
-    """Register this module's routes on ``server.api``."""
-    world, api = server.world, server.api
+def install(api: RestApi, world: World) -> None:
+    """Register the channel and message routes on `api`."""
     bot = world.application.bot
 
     async def open_dm(call: Call) -> Reply:
@@ -90,7 +85,15 @@ def install(server: EmulatorServer) -> None:
         fields["flags"] &= ~EPHEMERAL  # only interaction responses can be ephemeral
         if is_empty(fields):
             raise empty_message()
+        body = call.body if isinstance(call.body, dict) else {}
+        nonce = body.get("nonce")
+        if nonce is not None and body.get("enforce_nonce"):
+            earlier = world.message_by_nonce(channel, bot, str(nonce))
+            if earlier is not None:  # a retry: Discord returns the first, posts nothing
+                return Reply(body=message_json(earlier, world))
         message = world.add_message(channel, bot, **fields)
+        if nonce is not None:
+            world.remember_nonce(message, str(nonce))
         return Reply(body=message_json(message, world))
 
     async def edit(call: Call) -> Reply:

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.emulator.errors import Problem
 from bot.emulator.message import Message
-from bot.emulator.records import InteractionRecord, SentMessage
-from bot.emulator.state import User, World
+from bot.emulator.problems import Problem
+from bot.emulator.transcripts import InteractionRecord, SentMessage
+from bot.emulator.world import User, World
 
 log = logging.getLogger(__name__)
 

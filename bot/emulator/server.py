@@ -9,14 +9,14 @@ import time
 from aiohttp import web
 
 from bot.emulator import rest_app, rest_commands, rest_interactions, rest_messages
-from bot.emulator.errors import GENERAL_ERROR, KIND_UNKNOWN_ROUTE, EmulatorError, Problem
-from bot.emulator.events import EventRelay
+from bot.emulator.dispatches import EventRelay
 from bot.emulator.gateway import PRIVILEGED_INTENTS, Gateway, GatewaySession, RawJSON
 from bot.emulator.interactions import InteractionTracker
-from bot.emulator.records import InteractionRecord
+from bot.emulator.problems import GENERAL_ERROR, KIND_UNKNOWN_ROUTE, EmulatorError, Problem
 from bot.emulator.registry import CommandRegistry
-from bot.emulator.rest import API_PREFIX, RestApi
-from bot.emulator.state import World
+from bot.emulator.rest import API_PREFIX, GatewayInfo, RestApi
+from bot.emulator.transcripts import InteractionRecord
+from bot.emulator.world import World
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +65,11 @@ class EmulatorServer:
         self.api = RestApi(
             self.world.application.token, self.record, self._locate, paranoid=paranoid
         )
-        rest_app.install(self)
-        rest_commands.install(self)
-        rest_messages.install(self)
-        rest_interactions.install(self)
+        gateway_info = GatewayInfo(lambda: self.gateway_url, shard_count)
+        rest_app.install(self.api, self.world, gateway_info)
+        rest_commands.install(self.api, self.world, self.commands)
+        rest_messages.install(self.api, self.world)
+        rest_interactions.install(self.api, self.world, self.tracker)
         self.events = EventRelay(self.world, self.gateway)
         self._runner: web.AppRunner | None = None
 

@@ -65,7 +65,7 @@ def _refuse_head(request: web.Request, now: float) -> web.Response | None:
     if not stamp.isdigit() or len(stamp) > 12:
         return _problem(401, "missing or malformed X-Tokendesk-Timestamp")
     if abs(now - int(stamp)) > TOLERANCE_S:
-        return _problem(401, "timestamp is more than 5 minutes away")
+        return _problem(401, f"timestamp is more than {TOLERANCE_S // 60} minutes away")
     if not _SIGNATURE.fullmatch(request.headers.get("X-Tokendesk-Signature", "")):
         return _problem(401, "missing or malformed X-Tokendesk-Signature")
     return None

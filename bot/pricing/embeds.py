@@ -53,7 +53,8 @@ def plans_embed(catalogue: Catalogue, balance: Balance | None) -> discord.Embed:
                 f"{tokens(plan.rollover_cap)}, relaxed mode {'included' if plan.relaxed else 'no'}"
             )
         else:
-            body = "150 tokens every day at 00:00 UTC; they do not carry over"
+            daily = tokens(catalogue.daily_allowance)
+            body = f"{daily} tokens every day at 00:00 UTC; they do not carry over"
         if current is not None and plan.id == current.id:
             body += "\n**Your plan.**"
         elif current is not None and plan.paid and plan.monthly > current.monthly:

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from bot.emulator import Emulator
-from bot.emulator.errors import EmulatorError
+from bot.emulator.problems import EmulatorError
 from bot.emulator.result import InteractionResult, walk_components
 from bot.sandbox.screen import render_message
 

@@ -8,12 +8,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.delivery import wake_deliveries
 from bot.outcomes import refused_text
 from bot.respond import Reply, answer
 from bot.services import Services
 from bot.style import GOOD
 from bot.tickets.embeds import ticket_embed, tickets_embed
-from bot.tickets.notices import post_to_triage, tell_user
+from bot.tickets.notices import post_to_triage
 from diagnostics.desk import Opened
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ class TicketsCog(commands.Cog):
             if result.auto is not None:
                 embed.colour = GOOD
                 embed.description = "Approved at once: the tokens are back in your buckets."
-                await tell_user(interaction.client, services.desk, result.ticket)
+                wake_deliveries(interaction.client)
             else:
                 embed.description = (
                     "The support team will look at it. You'll hear back here by DM, "

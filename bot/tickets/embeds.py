@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import discord
+from discord import app_commands
 
 from bot.style import BAD, BRAND, GOOD, WARN, clip, safe, when
 from bot.words import tokens
 from diagnostics.desk import Stats
-from ledger import Ticket
+from ledger import Ticket, TicketCategory, TicketState
 
 __all__ = [
     "decision_notice",
@@ -17,20 +18,25 @@ __all__ = [
     "tickets_embed",
 ]
 
-CATEGORY_NAMES = {
-    "refund": "refund",
-    "missing_tokens": "missing tokens",
-    "not_refreshing": "tokens not refreshing",
-    "billing": "billing",
-    "other": "other",
+CATEGORY_NAMES: dict[TicketCategory, str] = {
+    TicketCategory.REFUND: "refund",
+    TicketCategory.MISSING_TOKENS: "missing tokens",
+    TicketCategory.NOT_REFRESHING: "tokens not refreshing",
+    TicketCategory.BILLING: "billing",
+    TicketCategory.OTHER: "other",
 }
-STATE_NAMES = {
-    "open": "open, waiting for the support team",
-    "claimed": "being looked at",
-    "approved": "approved",
-    "denied": "denied",
-    "closed": "closed",
+STATE_NAMES: dict[TicketState, str] = {
+    TicketState.OPEN: "open, waiting for the support team",
+    TicketState.CLAIMED: "being looked at",
+    TicketState.APPROVED: "approved",
+    TicketState.DENIED: "denied",
+    TicketState.CLOSED: "closed",
 }
+STATE_CHOICES = [app_commands.Choice(name=state.value, value=state.value) for state in TicketState]
+CATEGORY_CHOICES = [
+    app_commands.Choice(name=CATEGORY_NAMES[category], value=category.value)
+    for category in TicketCategory
+]
 
 
 def ticket_embed(ticket: Ticket, *, for_staff: bool = False) -> discord.Embed:

@@ -8,7 +8,6 @@ the configured role (`bot.roles`), whatever Discord's own permission settings sa
 from __future__ import annotations
 
 import logging
-from typing import Literal
 
 import discord
 from discord import app_commands
@@ -25,7 +24,7 @@ from bot.roles import (
 )
 from bot.services import Services
 from bot.style import BAD, GOOD
-from bot.tickets.embeds import queue_embed, stats_embed
+from bot.tickets.embeds import CATEGORY_CHOICES, STATE_CHOICES, queue_embed, stats_embed
 from bot.tickets.views import actor, decide
 from bot.words import tokens
 
@@ -33,8 +32,6 @@ log = logging.getLogger(__name__)
 
 __all__ = ["SupportCog"]
 
-State = Literal["open", "claimed", "approved", "denied", "closed"]
-Category = Literal["refund", "missing_tokens", "not_refreshing", "billing", "other"]
 TicketId = app_commands.Range[int, 1, 10**15]
 MODERATOR = {"level": "moderator"}
 
@@ -82,11 +79,12 @@ class SupportCog(commands.Cog):
         await decide(interaction, ticket_id, action, text)
 
     @ticket.command(name="queue")
+    @app_commands.choices(status=STATE_CHOICES, category=CATEGORY_CHOICES)
     async def queue(
         self,
         interaction: discord.Interaction,
-        status: State | None = None,
-        category: Category | None = None,
+        status: str | None = None,
+        category: str | None = None,
     ) -> None:
         """Tickets waiting, oldest first, with their age.
 

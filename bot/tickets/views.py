@@ -3,8 +3,8 @@
 The Claim, Approve and Deny buttons on triage messages work across restarts. They are
 staff components: `StaffGuard` checks the support server and the role before anything
 runs. Commands, buttons and the deny modal all acknowledge first and then call `decide`,
-so they show the same result in the same order: decide, update what the actor sees,
-then tell the user of a decision.
+so they show the same result in the same order: decide (the user's DM is decided in the
+same transaction), then update what the actor sees.
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ import re
 
 import discord
 
+from bot.delivery import wake_deliveries
 from bot.guards import StaffGuard, services_of, settle
 from bot.outcomes import refused_text
 from bot.respond import MENTIONS_NONE
 from bot.style import BAD
 from bot.tickets.embeds import ticket_embed
-from bot.tickets.notices import tell_user
 from diagnostics.desk import Decided
 from ledger import Ticket
 
@@ -47,8 +47,8 @@ async def decide(
     """Act on a ticket for an interaction that is already acknowledged (deferred).
 
     The actor sees the ticket as it now is: the triage message is edited in place for a
-    button or the modal, the deferred reply for a command. Then the user is told of an
-    approval or denial by DM, and the actor sees whether the DM went through.
+    button or the modal, the deferred reply for a command. The user is told of an
+    approval or denial by a DM the desk decided with it, which the deliverer sends.
 
     Raises:
         discord.HTTPException: Discord refused an edit or follow-up.
@@ -63,16 +63,10 @@ async def decide(
         return
     ticket = result.ticket
     embed, view = ticket_embed(ticket, for_staff=True), ticket_buttons(ticket)
+    if action in DECISIONS:
+        embed.set_footer(text="The user is told by DM, or in /tickets if their DMs are closed.")
     await interaction.edit_original_response(embed=embed, view=view, allowed_mentions=MENTIONS_NONE)
-    if action not in DECISIONS:
-        return
-    told = await tell_user(interaction.client, services.desk, ticket)
-    embed.set_footer(
-        text="The user was told by DM."
-        if told
-        else "The user's DMs are closed: they will see it in /tickets."
-    )
-    await interaction.edit_original_response(embed=embed, view=view, allowed_mentions=MENTIONS_NONE)
+    wake_deliveries(interaction.client)
 
 
 class TicketAction(

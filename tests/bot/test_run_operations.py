@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from bot.emulator import Emulator
-from bot.emulator.errors import InteractionFailed
+from bot.emulator.problems import InteractionFailed
 from bot.roles import STAFF_PERMISSIONS
 from tests.bot.desk import fields
 from tests.bot.processes import LINE, clean_env, free_port, get, metric, spawn

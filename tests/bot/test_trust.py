@@ -12,7 +12,7 @@ import dataclasses
 import pytest
 
 from bot.emulator import CommandNotAvailable
-from bot.emulator.state import ADMINISTRATOR
+from bot.emulator.world import ADMINISTRATOR
 from bot.roles import STAFF_PERMISSIONS
 from tests.bot.desk import as_an_earlier_version_registered, eventually, fields, ledger_rows
 from tests.bot.test_tickets import _erin, triage

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -123,6 +124,10 @@ class Application:
 Listener = Callable[[str, Any], None]
 
 
+NONCE_WINDOW_S = 300.0
+"""How long Discord remembers a message nonce for `enforce_nonce` (a few minutes)."""
+
+
 class World:
     """Everything the emulator knows; mutated by REST handlers and by the driver.
 
@@ -146,6 +151,7 @@ class World:
         self.max_messages = max_messages
         self._dms: dict[int, int] = {}
         self._listeners: list[Listener] = []
+        self._nonces: dict[tuple[int, int, str], tuple[int, float]] = {}
 
     def listen(self, listener: Listener) -> None:
         """Call ``listener(event, obj)`` on every change.
@@ -271,6 +277,26 @@ class World:
             del self.messages[next(iter(self.messages))]
         self.emit("message_create", message)
         return message
+
+    def message_by_nonce(self, channel: Channel, author: User, nonce: str) -> Message | None:
+        """The message `author` sent to `channel` with `nonce` in the last few minutes.
+
+        Discord answers a create with `enforce_nonce` by returning such a message instead
+        of posting a second one.
+        """
+        found = self._nonces.get((channel.id, author.id, nonce))
+        if found is None or time.monotonic() - found[1] > NONCE_WINDOW_S:
+            return None
+        message = self.messages.get(found[0])
+        return None if message is None or message.deleted else message
+
+    def remember_nonce(self, message: Message, nonce: str) -> None:
+        """Keep a sent message's nonce for `message_by_nonce`."""
+        now = time.monotonic()
+        self._nonces[(message.channel_id, message.author_id, nonce)] = (message.id, now)
+        if len(self._nonces) > self.max_messages:
+            for key in [k for k, (_, at) in self._nonces.items() if now - at > NONCE_WINDOW_S]:
+                del self._nonces[key]
 
     def edit_message(self, message: Message, **fields: Any) -> Message:
         """Apply edited fields to a stored message and notify listeners."""

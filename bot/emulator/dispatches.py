@@ -20,7 +20,7 @@ from bot.emulator.payloads import (
     message_json,
     role_json,
 )
-from bot.emulator.state import DM_CHANNEL, GROUP_DM, Channel, Guild, Member, Role, World
+from bot.emulator.world import DM_CHANNEL, GROUP_DM, Channel, Guild, Member, Role, World
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ DIRECT_MESSAGES_INTENT = 1 << 12
 
 
 class EventRelay:
-    """A :class:`~bot.emulator.state.World` listener that dispatches to the gateway.
+    """A :class:`~bot.emulator.world.World` listener that dispatches to the gateway.
 
     Args:
         world: The state to watch.

@@ -8,8 +8,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from bot.emulator.errors import InteractionFailed, Problem
 from bot.emulator.message import EPHEMERAL
+from bot.emulator.problems import InteractionFailed, Problem
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,75 @@
+"""The outbox delivered through the emulator: once, even after a process died mid-delivery."""
+
+from __future__ import annotations
+
+import asyncio
+
+import discord
+
+from bot.delivery import send_once
+from bot.tickets.embeds import decision_notice
+from tests.audit import query
+from tests.bot.test_tickets import _erin, triage
+
+
+async def _outbox(desk) -> list[tuple]:
+    return await query(
+        desk.services.ledger.db.url, "SELECT topic, user_id, outcome, attempts FROM outbox"
+    )
+
+
+async def test_a_decision_is_told_once_though_the_process_that_sent_it_died(desk):
+    await _erin(desk)
+    await desk.start()
+    erin, mona = desk.person("erin"), desk.person("mona", "Moderator")
+    deliverer = desk.bot.deliverer
+    await deliverer.stop()  # this process delivers nothing until the "dead" one is gone
+    await desk.emu.slash(erin, "refund", generation_id="g-fail")
+    await desk.emu.click(triage(desk)[-1], "tdk:approve:1", user=mona)
+
+    # Another process claimed the DM, sent it, and died before writing that it had.
+    deliveries = desk.services.ledger.deliveries
+    (item,) = await deliveries.claim("dead-process", lease_s=0.2)
+    ticket = await desk.services.desk.get(1)
+    channel = await desk.bot.create_dm(discord.Object(id=int(ticket.user_id)))
+    await send_once(channel, item, embed=decision_notice(ticket))
+    assert len(desk.emu.dms_to(erin)) == 1
+
+    desk.clock.advance(seconds=1)  # its lease runs out: this process takes the item over
+    deliverer.start()
+    for _ in range(100):
+        rows = await _outbox(desk)
+        if rows and rows[0][2] is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert rows == [("decision", desk.uid("erin"), "sent", 2)]
+    dms = desk.emu.dms_to(erin)
+    assert len(dms) == 1 and dms[0].embeds[0]["title"] == "Refund approved: ticket #1"
+
+
+async def test_a_closed_dm_is_recorded_as_unreachable_and_waits_in_tickets(desk):
+    await _erin(desk)
+    await desk.start()
+    erin = desk.person("erin")
+    erin.user.dms_open = False
+    await desk.emu.slash(erin, "refund", generation_id="g-fail")
+    await desk.emu.click(triage(desk)[-1], "tdk:approve:1", user=desk.person("mona", "Moderator"))
+    for _ in range(100):
+        rows = await _outbox(desk)
+        if rows and rows[0][2] is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert rows == [("decision", desk.uid("erin"), "unreachable", 1)]  # not retried forever
+    mine = await desk.emu.slash(erin, "tickets")
+    assert "#1 was **approved**" in mine.embeds[0]["fields"][0]["value"]
+
+
+async def test_the_emulator_returns_the_first_message_for_a_repeated_nonce(desk):
+    await desk.start()
+    erin = desk.person("erin")
+    channel = await desk.bot.create_dm(discord.Object(id=erin.id))
+    first = await channel.send("hello", nonce="tdk42")
+    again = await channel.send("hello again", nonce="tdk42")
+    other = await channel.send("hello", nonce="tdk43")
+    assert again.id == first.id and other.id != first.id
+    assert [m.content for m in desk.emu.dms_to(erin)] == ["hello", "hello"]
