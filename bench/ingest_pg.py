@@ -3,8 +3,9 @@
 Every figure comes from one run on this machine, each backend measured the same way:
 
 - file: `tokendesk ingest FILE` as a whole process (start-up and schema check included);
-- webhook: `tokendesk webhook` as a process, fed signed batches of 500 events with several
-  requests in flight from this process (aiohttp); timed from the first post to the last
+- webhook: `tokendesk webhook` as one process, then two on the same PostgreSQL database,
+  fed signed batches of 500 events (encoded and signed before the clock starts) with
+  several requests in flight to each (aiohttp); timed from the first post to the last
   answer (start-up excluded).
 
 PostgreSQL runs in databases made for the run (CREATE DATABASE on 127.0.0.1:5432 as user
@@ -108,59 +109,79 @@ def free_port() -> int:
 
 
 async def webhook_ingest(
-    url: str, body: list[dict], batch: int, in_flight: int
+    url: str, body: list[dict], batch: int, in_flight: int, processes: int = 1
 ) -> tuple[float, Counter[str]]:
-    """Events per second through `tokendesk webhook`, and the outcomes it answered."""
+    """Events per second through `processes` webhook processes on one database.
+
+    Bodies are encoded and signed before the clock starts; each process gets every
+    `processes`-th request and `in_flight` requests at a time.
+    """
     upgrade(url)
-    port = free_port()
     env = {**os.environ, "TOKENDESK_DATABASE_URL": url, "TOKENDESK_WEBHOOK_SECRET": SECRET}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        *("-m", "bot", "webhook", "--port", str(port)),
-        env=env,
-        cwd=ROOT,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
+    procs, bases = [], []
+    for _ in range(processes):
+        port = free_port()
+        procs.append(
+            await asyncio.create_subprocess_exec(
+                sys.executable,
+                *("-m", "bot", "webhook", "--port", str(port)),
+                env=env,
+                cwd=ROOT,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+            )
+        )
+        bases.append(f"http://127.0.0.1:{port}")
     outcomes: Counter[str] = Counter()
     try:
-        connector = aiohttp.TCPConnector(limit=in_flight)
+        connector = aiohttp.TCPConnector(limit=in_flight * processes)
         async with aiohttp.ClientSession(connector=connector) as session:
-            await _wait_ready(session, base, proc)
+            for proc, base in zip(procs, bases, strict=True):
+                await _wait_ready(session, base, proc)
             accounts = [e for e in body if e["type"] == "account.created"]
             rest = [e for e in body if e["type"] != "account.created"]
-            chunks = [rest[n : n + batch] for n in range(0, len(rest), batch)]
-            queue: asyncio.Queue[list[dict]] = asyncio.Queue()
-            for chunk in chunks:
-                queue.put_nowait(chunk)
 
-            async def post(chunk: list[dict]) -> None:
+            def signed(chunk: list[dict]) -> tuple[bytes, dict[str, str]]:
                 data = json.dumps(chunk).encode()
                 stamp = str(int(time.time()))
-                headers = {
+                return data, {
                     "X-Tokendesk-Timestamp": stamp,
                     "X-Tokendesk-Signature": sign(SECRET, stamp, data),
                     "Content-Type": "application/json",
                 }
+
+            opening = [signed(accounts[n : n + batch]) for n in range(0, len(accounts), batch)]
+            queues: list[asyncio.Queue] = [asyncio.Queue() for _ in bases]
+            for k, n in enumerate(range(0, len(rest), batch)):
+                queues[k % processes].put_nowait(signed(rest[n : n + batch]))
+
+            async def post(base: str, request: tuple[bytes, dict[str, str]]) -> None:
+                data, headers = request
                 async with session.post(f"{base}/v1/events", data=data, headers=headers) as r:
                     answer = await r.json()
                     if r.status != 200:
                         raise SystemExit(f"webhook answered {r.status}: {answer}")
                 outcomes.update(result["outcome"] for result in answer["results"])
 
-            async def worker() -> None:
+            async def worker(base: str, queue: asyncio.Queue) -> None:
                 while not queue.empty():
-                    await post(queue.get_nowait())
+                    await post(base, queue.get_nowait())
 
             started = time.perf_counter()
-            for n in range(0, len(accounts), batch):  # accounts first: charges need them
-                await post(accounts[n : n + batch])
-            await asyncio.gather(*(worker() for _ in range(in_flight)))
+            for request in opening:  # accounts first: charges need them
+                await post(bases[0], request)
+            await asyncio.gather(
+                *(
+                    worker(base, queue)
+                    for base, queue in zip(bases, queues, strict=True)
+                    for _ in range(in_flight)
+                )
+            )
             elapsed = time.perf_counter() - started
     finally:
-        proc.terminate()
-        await proc.wait()
+        for proc in procs:
+            proc.terminate()
+            await proc.wait()
     return len(body) / elapsed, outcomes
 
 
@@ -204,51 +225,47 @@ def pg_database() -> Iterator[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a tenth of the events")
-    parser.add_argument("--in-flight", type=int, default=4, help="webhook requests in flight")
+    parser.add_argument("--in-flight", type=int, default=4, help="requests in flight a process")
     parser.add_argument("--batch", type=int, default=500, help="events per webhook request")
     args = parser.parse_args()
     count = 5_000 if args.quick else 50_000
     body = events(count)
     folder = Path(tempfile.mkdtemp(prefix="tokendesk-bench-pg-"))
-    figures: dict[tuple[str, str], tuple[float, str]] = {}
+    figures: dict[str, tuple[float, str]] = {}
     try:
         path = folder / "events.jsonl"
         path.write_text("".join(json.dumps(e) + "\n" for e in body))
-        for backend in ("sqlite", "postgresql"):
-            if backend == "sqlite":
-                file_url = f"sqlite+aiosqlite:///{folder / 'file.db'}"
-                rate, summary = file_ingest(file_url, path, count)
-                figures[(backend, "file")] = (rate, summary)
-                hook_url = f"sqlite+aiosqlite:///{folder / 'hook.db'}"
+        figures["sqlite file"] = file_ingest(
+            f"sqlite+aiosqlite:///{folder / 'file.db'}", path, count
+        )
+        with pg_database() as url:
+            figures["postgresql file"] = file_ingest(url, path, count)
+        for processes in (1, 2):
+            with pg_database() as url:
                 rate, outcomes = asyncio.run(
-                    webhook_ingest(hook_url, body, args.batch, args.in_flight)
+                    webhook_ingest(url, body, args.batch, args.in_flight, processes)
                 )
-                figures[(backend, "webhook")] = (rate, _shown(outcomes))
-                continue
-            with pg_database() as file_url:
-                figures[(backend, "file")] = file_ingest(file_url, path, count)
-            with pg_database() as hook_url:
-                rate, outcomes = asyncio.run(
-                    webhook_ingest(hook_url, body, args.batch, args.in_flight)
-                )
-                figures[(backend, "webhook")] = (rate, _shown(outcomes))
+                figures[f"postgresql webhook {processes}"] = (rate, _shown(outcomes))
+        hook_url = f"sqlite+aiosqlite:///{folder / 'hook.db'}"
+        rate, outcomes = asyncio.run(webhook_ingest(hook_url, body, args.batch, args.in_flight))
+        figures["sqlite webhook 1"] = (rate, _shown(outcomes))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
-    print(
-        f"ingest of {count:,} events (maestro accounts, web charges);"
-        f" webhook: {args.batch} events a request, {args.in_flight} in flight"
-    )
-    for path_name in ("file", "webhook"):
-        lite, _ = figures[("sqlite", path_name)]
-        pg, _ = figures[("postgresql", path_name)]
-        label = "tokendesk ingest FILE (whole process)" if path_name == "file" else "webhook"
-        print(f"  {label}")
-        print(f"    SQLite     {lite:>9,.0f} events/s   [{figures[('sqlite', path_name)][1]}]")
-        print(
-            f"    PostgreSQL {pg:>9,.0f} events/s   [{figures[('postgresql', path_name)][1]}]"
-            f"   {pg / lite:.2f} of SQLite"
-        )
+    def line(label: str, key: str, ratio: str = "") -> None:
+        rate, summary = figures[key]
+        print(f"  {label:<34} {rate:>9,.0f} events/s  {ratio:<28} [{summary}]")
+
+    lite, pg = figures["sqlite file"][0], figures["postgresql file"][0]
+    one, two = figures["postgresql webhook 1"][0], figures["postgresql webhook 2"][0]
+    print(f"ingest of {count:,} events (maestro accounts, web charges), one run on this machine")
+    print("  tokendesk ingest FILE (whole process, same file)")
+    line("SQLite", "sqlite file")
+    line("PostgreSQL", "postgresql file", f"{pg / lite:.2f} of SQLite (target >= 1.0)")
+    print(f"  webhook: {args.batch} events a request, {args.in_flight} in flight a process")
+    line("PostgreSQL, 1 process", "postgresql webhook 1")
+    line("PostgreSQL, 2 processes", "postgresql webhook 2", f"{two / one:.2f}x 1 (target >= 1.6)")
+    line("SQLite, 1 process", "sqlite webhook 1")
 
 
 def _shown(outcomes: Counter[str]) -> str:

@@ -12,7 +12,9 @@ Where things live:
     subscriptions.py          opening accounts, plan changes, payments
     apply.py                  what one event does to an account (a pure decision)
     events.py                 parsing and validating event lines (SPEC 2 bounds)
+    lines.py                  numbered lines from a byte stream, in bounded memory
     ingest.py                 a stream of lines: validate, apply in batches, report
+    batch.py                  a batch of events applied in memory (the rules of apply.py)
     balance.py                what a balance read shows, previews of the next resets
     refunds.py                refund eligibility (the one rule) and its results
     why.py, usage.py          why a balance moved (causes); use per day, by model, forecast
@@ -36,7 +38,14 @@ from ledger.cycles import DAY_US, from_us, next_midnight, to_us
 from ledger.deliveries import Deliveries
 from ledger.errors import CatalogueError, Conflict, DatabaseUnavailable, LedgerError, PricingError
 from ledger.events import MAX_LINE_BYTES, Event, Invalid, parse_event, parse_line
-from ledger.ingest import IngestReport, LineResult, ingest_lines, ingest_parsed, split_lines
+from ledger.ingest import (
+    IngestReport,
+    LineResult,
+    ingest_lines,
+    ingest_parsed,
+    ingest_stream,
+    split_lines,
+)
 from ledger.insight import MAX_USAGE_DAYS, MAX_WHY_HOURS
 from ledger.linking import (
     LINK_ATTEMPT_LIMIT,
@@ -146,6 +155,7 @@ __all__ = [
     "from_us",
     "ingest_lines",
     "ingest_parsed",
+    "ingest_stream",
     "load_catalogue",
     "load_default_pricing",
     "load_pricing",

@@ -6,6 +6,7 @@ a refused refund, a rejected event) are return values; exceptions mean violation
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from typing import TypeVar
@@ -22,6 +23,7 @@ from ledger.operations import (
     AdjustResult,
     EventResult,
     adjust_op,
+    apply_batch_op,
     apply_event_op,
     create_link_code_op,
     history_op,
@@ -57,6 +59,9 @@ class LedgerService:
         self.db = db
         self.clock = clock
         self.catalogue = catalogue or load_catalogue()
+        self._waiting: list[tuple[Event, asyncio.Future[EventResult]]] = []
+        self._waiting_loop: asyncio.AbstractEventLoop | None = None
+        self._batches: set[asyncio.Future[list[EventResult]]] = set()
         self.deliveries = Deliveries(db, self.now_us)
         """The outbox, for the processes that deliver it."""
 
@@ -102,17 +107,53 @@ class LedgerService:
     # --- writes -------------------------------------------------------------------------
 
     async def apply(self, event: Event) -> EventResult:
-        """Apply one validated event in its own transaction."""
-        return (await self.apply_many([event]))[0]
+        """Apply one validated event, as if alone.
+
+        Events that callers hand in during the same turn of the event loop are applied
+        together, in the order they came, as one batch (`apply_many`): each ends exactly
+        as it would have alone, and a busy ledger pays one transaction for many of them.
+        """
+        loop = asyncio.get_running_loop()
+        if self._waiting and loop is not self._waiting_loop:  # another loop: on its own
+            return (await self.apply_many([event]))[0]
+        future: asyncio.Future[EventResult] = loop.create_future()
+        if not self._waiting:
+            self._waiting_loop = loop
+            loop.call_soon(self._apply_waiting)
+        self._waiting.append((event, future))
+        return await future
+
+    def _apply_waiting(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        batch = self.apply_many([event for event, _ in waiting])
+        task = asyncio.ensure_future(batch)
+        task.add_done_callback(lambda done: _settle(waiting, done))
+        self._batches.add(task)  # the loop keeps only a weak reference to a task
+        task.add_done_callback(self._batches.discard)
 
     async def apply_many(self, events: Sequence[Event]) -> list[EventResult]:
-        """Apply events in order in one transaction, each atomic in its own savepoint.
+        """Apply events in order in one transaction; each ends as if applied alone.
 
-        The batch first locks every account it names, in account id order, so that
-        batches racing over the same accounts serialize instead of deadlocking. An event
-        whose write trips a key (another process wrote the same id at the same moment)
-        is retried once on its own, and then sees that write.
+        The batch locks every account it names at once, in account id order (so that
+        batches racing over the same accounts serialize instead of deadlocking), loads
+        what its events name, applies the rules in memory and writes set by set. If
+        another process stored one of the batch's keys meanwhile (the same event id,
+        generation id or new account), nothing of the batch is kept and it is applied
+        again event by event, where each event sees that write.
         """
+        if len(events) > 1:
+            now = self.now_us()
+            catalogue = self.catalogue
+            try:
+                return await self.db.write(lambda tx: apply_batch_op(tx, events, now, catalogue))
+            except Conflict as exc:
+                log.info(
+                    "batch of %d lost a race (%s): applying it event by event", len(events), exc
+                )
+        return await self._apply_each(events)
+
+    async def _apply_each(self, events: Sequence[Event]) -> list[EventResult]:
+        """One transaction, a savepoint per event; an event that trips a key is retried."""
         now = self.now_us()
         catalogue = self.catalogue
 
@@ -254,6 +295,19 @@ class LedgerService:
         return await self.db.read(
             lambda tx: records.failed_generations(tx, account_id, since_us, limit)
         )
+
+
+def _settle(waiting: list[tuple[Event, asyncio.Future[EventResult]]], done: asyncio.Future) -> None:
+    """Hand each caller of `apply` its own result (or the batch's failure)."""
+    error = done.exception() if not done.cancelled() else asyncio.CancelledError()
+    results = done.result() if error is None else [None] * len(waiting)
+    for (_, future), result in zip(waiting, results, strict=True):
+        if future.cancelled():
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
 
 
 def _find(tx: Tx, who: str, by_user: bool = False) -> AccountState | None:

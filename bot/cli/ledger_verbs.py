@@ -9,10 +9,10 @@ import logging
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import Any
 
 from bot.cli.errors import CliError
+from bot.cli.ingest_output import IngestOutput
 from bot.cli.visible import visible
 from bot.settings import load_settings
 from bot.words import BUCKET_NAMES, describe_row, duration, plan_name, tokens
@@ -20,12 +20,10 @@ from ledger import (
     LINK_CODE_TTL_US,
     Balance,
     HistoryRow,
-    IngestReport,
     LedgerService,
     from_us,
-    ingest_lines,
+    ingest_stream,
     open_ledger,
-    split_lines,
     upgrade_schema,
 )
 
@@ -84,34 +82,21 @@ async def db_upgrade(args: argparse.Namespace) -> int:
 
 async def ingest(args: argparse.Namespace) -> int:
     if args.file == "-":
-        data = sys.stdin.buffer.read()
+        stream = sys.stdin.buffer
     else:
         try:
-            data = await asyncio.to_thread(Path(args.file).read_bytes)
+            stream = await asyncio.to_thread(open, args.file, "rb")  # closed below
         except OSError as exc:
             raise CliError(f"cannot read {args.file}: {exc.strerror}") from None
-    async with configured_ledger() as service:
-        report = await ingest_lines(service, split_lines(data))
-    print_report(report)
+    output = IngestOutput()
+    try:
+        async with configured_ledger() as service:
+            report = await ingest_stream(service, stream, output.batch)
+    finally:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+    output.finish(report)
     return 0 if report.ok else 1
-
-
-def print_report(report: IngestReport, *, late_shown: int = 20) -> None:
-    """The ingest summary, then each rejected line, then the first late and refused ones."""
-    c = report.counts
-    print(
-        f"applied {c['applied'] + c['late']} ({c['late']} late), refused charges {c['refused']},"
-        f" skipped as seen {c['skipped']}, rejected {c['rejected']}"
-    )
-    for item in report.rejected:
-        who = f" (id {visible(item.id)})" if item.id else ""
-        print(f"  line {item.line}{who}: rejected: {visible(item.reason)}")
-    others = [r for r in report.notable if r.outcome != "rejected"]
-    for item in others[:late_shown]:
-        what = f"{item.outcome}: {visible(item.reason)}"
-        print(f"  line {item.line} (id {visible(item.id)}): {what}")
-    if len(others) > late_shown:
-        print(f"  ... and {len(others) - late_shown} more late or refused lines")
 
 
 def balance_json(b: Balance) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple, TypeVar
 
 from ledger.errors import Conflict, DatabaseUnavailable
+from ledger.store.batch_queries import BATCH_SQLITE
 from ledger.store.outbox_queries import OUTBOX_SQL
 from ledger.store.queries import SQL, prepare
 from ledger.store.ticket_queries import TICKET_SQL
@@ -140,6 +141,13 @@ class Tx:
         except self._conflict as exc:
             raise Conflict(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
 
+    def many_rows(self, name: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Execute a statement with `?` parameters once per row, each already in order."""
+        try:
+            self._cursor.executemany(self._sql[name][0], rows)
+        except self._conflict as exc:
+            raise Conflict(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+
     def raw(self, sql: str) -> None:
         """Execute a statement that takes no parameters (savepoints, health checks)."""
         self._cursor.execute(sql)
@@ -189,7 +197,7 @@ class Database(abc.ABC):
 
 def compile_sql(style: str, overrides: dict[str, str] | None = None) -> dict:
     """Every named statement, rewritten for a driver's parameter style."""
-    merged = {**SQL, **TICKET_SQL, **OUTBOX_SQL, **(overrides or {})}
+    merged = {**SQL, **TICKET_SQL, **OUTBOX_SQL, **BATCH_SQLITE, **(overrides or {})}
     return {name: prepare(sql, style) for name, sql in merged.items()}
 
 

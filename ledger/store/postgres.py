@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from ledger.store.batch_queries import BATCH_POSTGRES
 from ledger.store.database import Database, Tx, compile_sql
 from ledger.store.outbox_queries import OUTBOX_OVERRIDES
 from ledger.store.queries import POSTGRES_OVERRIDES
@@ -42,7 +43,7 @@ class PostgresDatabase(Database):
             connect_args=connect_args(url),  # bounded connects and statements
         )
         overrides = {**POSTGRES_OVERRIDES, **TICKET_OVERRIDES, **OUTBOX_OVERRIDES}
-        self._sql = compile_sql("numeric_dollar", overrides)
+        self._sql = compile_sql("numeric_dollar", {**overrides, **BATCH_POSTGRES})
         self._conflict = self.engine.dialect.dbapi.IntegrityError
 
     def _in_transaction(self, sync: Connection, op: Callable[[Tx], T], commit: bool) -> T:

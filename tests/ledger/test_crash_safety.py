@@ -221,7 +221,7 @@ def ingest(path: Path, events_file: Path) -> tuple[int, str]:
 
 def summary(out: str) -> dict[str, int]:
     """The counts of the `ingest` summary line."""
-    match = re.match(
+    match = re.search(
         r"applied (\d+) \((\d+) late\), refused charges (\d+), skipped as seen (\d+),"
         r" rejected (\d+)",
         out,
