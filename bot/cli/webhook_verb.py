@@ -8,12 +8,7 @@ import logging
 
 from bot.cli.errors import CliError
 from bot.cli.ledger_verbs import configured_ledger
-from bot.http.server import HttpServer
-from bot.http.webhook import make_app
-from bot.lifecycle import DRAIN_S, stop_on_signals
-from bot.metrics import Metrics
 from bot.settings import load_settings
-from diagnostics.desk import TicketDesk
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +26,13 @@ def register(verbs: argparse._SubParsersAction) -> None:
 
 
 async def webhook(args: argparse.Namespace) -> int:
+    # The server's modules load only for this verb: the other verbs start without them.
+    from bot.http.server import HttpServer
+    from bot.http.webhook import make_app
+    from bot.lifecycle import DRAIN_S, stop_on_signals
+    from bot.metrics import Metrics
+    from diagnostics.desk import TicketDesk
+
     secret = load_settings().webhook_secret
     if not secret:
         raise CliError("TOKENDESK_WEBHOOK_SECRET is not set: the webhook cannot check signatures")

@@ -11,16 +11,11 @@ import asyncio
 import fcntl
 import logging
 import os
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
-
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, text
-from sqlalchemy.ext.asyncio import create_async_engine
+from typing import TYPE_CHECKING
 
 from ledger.errors import DatabaseUnavailable
 from ledger.store.urls import (
@@ -33,14 +28,24 @@ from ledger.store.urls import (
     where,
 )
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlalchemy import Connection
+
 log = logging.getLogger(__name__)
 
-__all__ = ["UPGRADE_LOCK_KEY", "head_revision", "upgrade"]
+__all__ = ["HEAD", "UPGRADE_LOCK_KEY", "head_revision", "upgrade"]
+
+HEAD = "0007"
+"""The newest revision in `ledger/migrations/versions` (a test keeps it equal to Alembic's
+head), so that a process whose SQLite file is current starts without loading Alembic."""
 
 UPGRADE_LOCK_KEY = 0x746F6B656E64  # "tokend": the advisory lock every upgrader takes
 
 
 def _config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(resources.files("ledger") / "migrations"))
     config.attributes["connection"] = connection
@@ -48,13 +53,17 @@ def _config(connection: Connection | None = None) -> Config:
 
 
 def head_revision() -> str:
-    """The newest schema revision this code knows."""
+    """The newest schema revision the migration scripts know (Alembic's own reading)."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_config()).get_current_head()
     assert head is not None
     return head
 
 
 def _current(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
 
 
@@ -89,6 +98,21 @@ async def _file_lock(url: str) -> AsyncIterator[None]:
         os.close(fd)  # closing the descriptor releases the flock
 
 
+def _sqlite_revision(path: str) -> str | None:
+    """The revision a SQLite file is at, read without Alembic (None if unknown)."""
+    if not os.path.exists(path):
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+        try:
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+    return None if row is None else str(row[0])
+
+
 async def upgrade(url: str) -> tuple[str | None, str]:
     """Bring the database at `url` to the newest revision, once, under the upgrade lock.
 
@@ -99,9 +123,15 @@ async def upgrade(url: str) -> tuple[str | None, str]:
         DatabaseUnavailable: the database does not answer, or the URL is not usable.
     """
     try:
+        if is_sqlite(url) and _sqlite_revision(sqlite_path(url)) == HEAD:
+            return HEAD, HEAD  # current already: nothing to lock, nothing to load
         target = async_url(url)
     except ValueError as exc:
         raise DatabaseUnavailable(safe_url(url), str(exc)) from None
+    from alembic import command
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
     engine = create_async_engine(target, connect_args=connect_args(url, statements=False))
     try:
         async with _file_lock(url), engine.begin() as conn:

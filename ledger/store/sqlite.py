@@ -18,11 +18,9 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy.engine import make_url
-
 from ledger.errors import DatabaseUnavailable
 from ledger.store.database import Database, Tx, compile_sql, resolve_all
-from ledger.store.urls import sqlite_path
+from ledger.store.urls import safe_url, sqlite_path
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +173,7 @@ class SqliteDatabase(Database):
             worker.ready.wait()
             if worker.failure is not None:
                 self._stop()
-                safe = make_url(url).render_as_string(hide_password=True)
+                safe = safe_url(url)
                 raise DatabaseUnavailable(safe, str(worker.failure))
         self._closed = False
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -53,3 +53,28 @@ async def test_tokens_are_64_bit_on_postgres_too(book):
     for n in range(3):
         await book.ok(event("api_credits.added", f"2026-03-10T09:0{n + 1}:00Z", amount=big))
     assert (await book.balance("2026-03-10T09:05:00Z")).api_credits == 3 * big
+
+
+def test_the_known_head_is_alembics_head():
+    """A current SQLite file starts without Alembic only if HEAD names the newest script."""
+    from ledger.store.migrate import HEAD, head_revision
+
+    assert head_revision() == HEAD
+
+
+def test_a_ledger_verb_loads_neither_alembic_nor_sqlalchemy_nor_discord(tmp_path):
+    """The command line starts fast on a current SQLite file: what it does not need, it
+    does not import."""
+    import os
+    import subprocess
+    import sys
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'fast.db'}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOKENDESK_")}
+    env["TOKENDESK_DATABASE_URL"] = url
+    run = [sys.executable, "-X", "importtime", "-m", "bot"]
+    subprocess.run([*run, "db", "upgrade"], env=env, capture_output=True, check=True)
+    done = subprocess.run([*run, "history", "nobody"], env=env, capture_output=True, text=True)
+    assert "no account" in done.stderr
+    loaded = {line.split("|")[-1].strip() for line in done.stderr.splitlines() if "|" in line}
+    assert not {"alembic", "sqlalchemy", "discord", "aiohttp.web"} & loaded
