@@ -55,6 +55,10 @@ def ticket_embed(ticket: Ticket, *, for_staff: bool = False) -> discord.Embed:
         )
     if ticket.details:
         embed.add_field(name="Details", value=safe(ticket.details, 1000), inline=False)
+    if for_staff and ticket.failure_reason:  # the platform's words, kept to 1,000 characters
+        embed.add_field(
+            name="Why it failed (platform)", value=safe(ticket.failure_reason, 1024), inline=False
+        )
     if for_staff:
         embed.add_field(name="User", value=f"<@{ticket.user_id}>")
         if ticket.claimed_by:

@@ -294,3 +294,34 @@ async def test_troubleshooter_buttons_work_after_a_restart_and_show_real_numbers
     daily = next(b for b in step.buttons() if b["label"].startswith("My daily"))
     answer = await desk.emu.click(step, daily["custom_id"])
     assert "<t:1773187200:" in answer.embeds[0]["description"]  # 2026-03-11T00:00:00Z
+
+
+async def test_staff_see_the_platforms_failure_reason_cut_to_1000_characters(desk):
+    await desk.send(
+        "account.created",
+        "2026-03-10T09:00:00Z",
+        "acc-t",
+        plan="free",
+        discord_user_id=desk.uid("tess"),
+    )
+    await desk.send(
+        "generation.charged",
+        "2026-03-10T09:30:00Z",
+        "acc-t",
+        generation_id="g-trace",
+        source="web",
+        cost=30,
+    )
+    trace = "worker crashed: " + "x" * 49_000  # a platform's whole stack trace
+    await desk.send(
+        "generation.failed", "2026-03-10T09:31:00Z", "acc-t", generation_id="g-trace", reason=trace
+    )
+    desk.clock.set(desk.clock.now().replace(hour=12))
+    await desk.start()
+    opened = await desk.emu.slash(desk.person("tess"), "refund", generation_id="g-trace")
+    assert "Why it failed (platform)" not in fields(opened.embeds[0])  # the user sees none
+    posted = await eventually(lambda: triage(desk))
+    shown = fields(posted[-1].embeds[0])["Why it failed (platform)"]
+    assert shown == trace[:1_000]
+    history = await desk.emu.slash(desk.person("tess"), "history")
+    assert "generation g-trace failed: worker crashed: xxx" in history.embeds[0]["description"]
