@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from datetime import datetime
 
 import discord
@@ -152,6 +153,20 @@ async def _open_tickets(interaction: discord.Interaction, position: Position) ->
     return "\n".join(lines)
 
 
+async def _move(
+    interaction: discord.Interaction,
+    encoded: str,
+    step: Callable[[Position, UserFacts], Position],
+) -> None:
+    """Acknowledge, restore the walk from its custom id, take one step, show where it got."""
+    await interaction.response.defer()  # before the ledger: Discord allows 3 s
+    restored = await _restore(interaction, encoded)
+    if restored is None:
+        return
+    position, facts = restored
+    await advance(interaction, step(position, facts), facts)
+
+
 class FlowChoice(
     OwnerGuard,
     discord.ui.DynamicItem[discord.ui.Button],
@@ -182,12 +197,7 @@ class FlowChoice(
         await settle(interaction, self._run(interaction))
 
     async def _run(self, interaction: discord.Interaction) -> None:
-        await interaction.response.defer()  # before the ledger: Discord allows 3 s
-        restored = await _restore(interaction, self.encoded)
-        if restored is None:
-            return
-        position, facts = restored
-        await advance(interaction, choose(position, self.choice, facts), facts)
+        await _move(interaction, self.encoded, lambda at, facts: choose(at, self.choice, facts))
 
 
 class RefundPick(
@@ -225,10 +235,5 @@ class RefundPick(
         await settle(interaction, self._run(interaction))
 
     async def _run(self, interaction: discord.Interaction) -> None:
-        await interaction.response.defer()  # before the ledger: Discord allows 3 s
-        restored = await _restore(interaction, self.encoded)
-        if restored is None:
-            return
-        position, facts = restored
         picked = list((interaction.data or {}).get("values", []))
-        await advance(interaction, pick(position, picked, facts), facts)
+        await _move(interaction, self.encoded, lambda at, facts: pick(at, picked, facts))
