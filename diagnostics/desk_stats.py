@@ -15,7 +15,7 @@ from ledger import Ticket, TicketCategory, TicketState
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Stats", "percentile", "stats_of"]
+__all__ = ["Stats", "percentile", "stats_of", "waited_past"]
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def stats_of(tickets: Sequence[Ticket], days: int, now_us: int, sla_us: int) -> 
     first = [t.first_response_us - t.created_us for t in tickets if t.first_response_us]
     done = [t.resolved_us - t.created_us for t in tickets if t.resolved_us]
     rated = [t.rating for t in tickets if t.rating is not None]
-    late = [t for t in tickets if _waited_past(t, now_us, sla_us)]
+    late = [t for t in tickets if waited_past(t, now_us, sla_us)]
     return Stats(
         days=days,
         by_category=by_category,
@@ -80,7 +80,9 @@ def stats_of(tickets: Sequence[Ticket], days: int, now_us: int, sla_us: int) -> 
     )
 
 
-def _waited_past(ticket: Ticket, now_us: int, sla_us: int) -> bool:
+def waited_past(ticket: Ticket, now_us: int, sla_us: int) -> bool:
+    """Whether the ticket waited longer than the SLA for a first staff response (it was
+    answered late, or is still waiting)."""
     if ticket.quiet:
         return False  # decided as it opened: it never waited for anyone
     if ticket.first_response_us is not None:

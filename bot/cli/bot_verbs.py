@@ -168,6 +168,8 @@ async def sandbox(args: argparse.Namespace) -> int:
                 people,
                 {p.name: p.situation for p in DEMO_PEOPLE},
                 now=services.clock.now,
+                triage=guild.default_channel,
+                staff=frozenset(p.name for p in DEMO_PEOPLE if p.roles),
             )
             await terminal.run(sys.stdin)
             await emu.stop_client(bot)

@@ -161,7 +161,7 @@ def tickets_embed(
     for reply in list(replies)[:5]:
         embed.add_field(
             name=f"Message from the support team about #{reply.ticket_id}",
-            value=clip(discord.utils.escape_mentions(reply.text), 1024),
+            value=clip(reply.text, 1024),  # the support team's words; an embed pings nobody
             inline=False,
         )
     if not page.items:

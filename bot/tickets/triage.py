@@ -118,9 +118,13 @@ async def deliver_triage(bot: TokendeskBot, item: OutboxItem) -> OutboxOutcome:
         if ticket.triage_message_id is None:
             posted = await send_once(channel, item, nonce=f"tdt{ticket.id}", **message)
             await desk.set_triage_message(ticket.id, str(posted.id))
+            # A retry gets the message an earlier attempt posted (the nonce), as it was
+            # then: compare, and edit it below if it shows something else.
+            same = [e.to_dict() for e in posted.embeds] == [message["embed"].to_dict()]
+            shown = signature if same else None
         else:  # view None: no buttons apply any more, and the edit removes them
             await channel.get_partial_message(int(ticket.triage_message_id)).edit(**message)
-        shown = signature
+            shown = signature
         ticket = await desk.get(ticket.id) or ticket
         if ticket.thread_id is None:
             await _thread(bot, ticket)

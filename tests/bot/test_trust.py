@@ -185,7 +185,9 @@ async def test_forged_and_replayed_staff_custom_ids_are_refused_and_change_nothi
     support_only = await desk.emu.click((await posted(desk))[-1], "tdk:deny:1", user=sam)
     _staff_only(support_only, "Moderator")
     assert support_only.modal is None  # refused before the form opens
-    modal = await desk.emu.forge_modal(erin, "tdk:why:1", {"reason": "x"}, on=(await posted(desk))[-1])
+    modal = await desk.emu.forge_modal(
+        erin, "tdk:why:1", {"reason": "x"}, on=(await posted(desk))[-1]
+    )
     _staff_only(modal, "Moderator")  # a form the bot never opened for erin
     assert await ledger_rows(desk.services) == before
 
