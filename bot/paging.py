@@ -32,9 +32,10 @@ def page_number(page: Page) -> int:
     return page.offset // page.limit + 1
 
 
-def page_footer(page: Page, noun: str) -> str:
-    """'Page 2 of 5 · 43 tickets in all'."""
+def page_footer(page: Page, one: str, many: str) -> str:
+    """'Page 2 of 5 · 43 tickets in all' (`one` and `many`: the noun, 'ticket', 'tickets')."""
     pages = last_page(page.total, page.limit)
+    noun = one if page.total == 1 else many
     return f"Page {page_number(page)} of {pages} · {page.total:,} {noun} in all"
 
 

@@ -103,8 +103,8 @@ async def build_services(
         DatabaseUnavailable: or a driver error, when the database cannot be reached.
     """
     clock = clock or SystemClock()
-    flows = read_flows(settings.flows_dir)  # a broken flow file stops start-up here
-    replies = read_replies(settings.replies_file)  # and so does a broken replies file
+    replies = read_replies(settings.replies_file)  # a broken replies file stops start-up
+    flows = read_flows(settings.flows_dir)  # and so does a broken flow file
     ledger = await open_ledger(settings.database_url, clock, pool_size=settings.db_pool_size)
     metrics = metrics or Metrics()
     policy = TicketPolicy(

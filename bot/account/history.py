@@ -39,7 +39,7 @@ async def history_reply(services: Services, user_id: str, limit: int, number: in
         return HistoryPage(limit, target, label=label, disabled=disabled)
 
     view = pager_row(discord.ui.View(timeout=None), page, button)
-    return Reply(history_embed(rows, page_footer(page, "entries")), view=view)
+    return Reply(history_embed(rows, page_footer(page, "entry", "entries")), view=view)
 
 
 class HistoryPage(

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import shlex
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TextIO
 
@@ -78,6 +78,7 @@ class Terminal:
         out: TextIO = sys.stdout,
         triage: Channel | None = None,
         staff: frozenset[str] = frozenset(),
+        settle: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.emu = emulator
         self.people = people
@@ -86,6 +87,8 @@ class Terminal:
         self.out = out
         self.triage = triage
         self.staff = staff
+        self.settle = settle
+        """Waits for the bot to deliver what it decided (triage messages, thread lines)."""
         self.current = next(iter(people))
         self.last: InteractionResult | None = None
         self.shown: list[tuple[Message, dict[str, Any]]] = []
@@ -128,9 +131,9 @@ class Terminal:
             elif line.startswith("pick "):
                 await self.pick([int(n) for n in line[5:].split()])
             elif line.startswith("channel"):
-                self.channel(line.removeprefix("channel").strip())
+                await self.channel(line.removeprefix("channel").strip())
             elif line.startswith("thread "):
-                self.thread(line.removeprefix("thread ").strip().lstrip("#"))
+                await self.thread(line.removeprefix("thread ").strip().lstrip("#"))
             elif line.removeprefix("click ").strip().isdigit():
                 await self.click(int(line.removeprefix("click ").strip()))
             else:
@@ -162,16 +165,18 @@ class Terminal:
         self.say("! only the support team sees the triage channel; try `as sam`")
         return False
 
-    def channel(self, name: str) -> None:
+    async def channel(self, name: str) -> None:
         """Show the triage channel's messages, their buttons numbered for `click N`."""
         if name != "triage":
             self.say("! the channel to look at is `channel triage`")
         elif self._staff_only():
             assert self.triage is not None
+            if self.settle is not None:
+                await self.settle()
             found = self.emu.channel_messages(self.triage)
             self.show_messages(found, "The triage channel is empty.")
 
-    def thread(self, number: str) -> None:
+    async def thread(self, number: str) -> None:
         """Show the thread of ticket `number` in the triage channel."""
         if not number.isdigit():
             self.say("! which ticket? `thread 1`")
@@ -179,6 +184,8 @@ class Terminal:
         if not self._staff_only():
             return
         assert self.triage is not None
+        if self.settle is not None:
+            await self.settle()
         for message in self.emu.channel_messages(self.triage):
             titles = [str(e.get("title", "")) for e in message.embeds]
             if any(t.startswith(f"Ticket #{number}:") for t in titles):

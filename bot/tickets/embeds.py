@@ -173,7 +173,7 @@ def tickets_embed(
         for t in page.items
     ]
     embed.description = clip("\n".join(lines), 4096)
-    embed.set_footer(text=page_footer(page, "tickets"))
+    embed.set_footer(text=page_footer(page, "ticket", "tickets"))
     return embed
 
 
@@ -182,7 +182,7 @@ def queue_embed(page: Page[Ticket], now_us: int, sla_us: int) -> discord.Embed:
     embed = discord.Embed(title="Ticket queue", colour=BRAND)
     if not page.items:
         embed.description = "Nothing waiting."
-        embed.set_footer(text=page_footer(page, "tickets"))
+        embed.set_footer(text=page_footer(page, "ticket", "tickets"))
         return embed
     lines = []
     for t in page.items:
@@ -195,5 +195,5 @@ def queue_embed(page: Page[Ticket], now_us: int, sla_us: int) -> discord.Embed:
     if any(t.overdue(now_us, sla_us) for t in page.items):
         embed.colour = WARN
     embed.description = clip("\n".join(lines), 4096)
-    embed.set_footer(text=page_footer(page, "tickets"))
+    embed.set_footer(text=page_footer(page, "ticket", "tickets"))
     return embed
