@@ -8,8 +8,10 @@ extensions do; staff cogs are collected and registered to the support server onl
 from __future__ import annotations
 
 import logging
+from typing import Protocol
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
 from bot import account, pricing, tickets, troubleshoot
@@ -21,9 +23,17 @@ from bot.services import Services
 
 log = logging.getLogger(__name__)
 
-__all__ = ["FEATURES", "TokendeskBot"]
+__all__ = ["FEATURES", "Background", "TokendeskBot"]
 
 FEATURES = (account, pricing, tickets, troubleshoot)
+
+
+class Background(Protocol):
+    """A job a bot process runs from start to close (the desk's timed jobs)."""
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
 
 
 class TokendeskBot(commands.AutoShardedBot):
@@ -58,23 +68,44 @@ class TokendeskBot(commands.AutoShardedBot):
         self.staff_command_names: frozenset[str] = frozenset()
         """Top-level names of the staff commands, registered or not (see `handle_error`)."""
         self._staff_cogs: list[commands.Cog] = []
+        self._staff_menus: list[app_commands.ContextMenu] = []
+        self._background: list[Background] = []
 
     def add_staff_cog(self, cog: commands.Cog) -> None:
         """A cog of staff commands: registered to the support server only, at setup's end."""
         self._staff_cogs.append(cog)
 
+    def add_staff_menu(self, menu: app_commands.ContextMenu) -> None:
+        """A staff context menu (Apps -> name): registered to the support server only."""
+        self._staff_menus.append(menu)
+
+    def add_background(self, job: Background) -> None:
+        """A job this process runs in the background from start to close (a timer)."""
+        self._background.append(job)
+
+    @property
+    def background(self) -> tuple[Background, ...]:
+        """The background jobs (for tests that run one now instead of waiting for it)."""
+        return tuple(self._background)
+
     async def setup_hook(self) -> None:
         for feature in FEATURES:
             await feature.setup(self)
         self.staff_command_names = frozenset(
-            command.name for cog in self._staff_cogs for command in cog.get_app_commands()
+            [command.name for cog in self._staff_cogs for command in cog.get_app_commands()]
+            + [menu.name for menu in self._staff_menus]
         )
-        await register_commands(self, self._staff_cogs, self.services.settings.guild_id)
+        guild_id = self.services.settings.guild_id
+        await register_commands(self, self._staff_cogs, guild_id, self._staff_menus)
         self.synced = True
         self.deliverer.start()
+        for job in self._background:
+            job.start()
 
     async def close(self) -> None:
-        """Finish the delivery in hand, then disconnect."""
+        """Stop the background jobs, finish the delivery in hand, then disconnect."""
+        for job in self._background:
+            await job.stop()
         await self.deliverer.stop()
         await super().close()
 

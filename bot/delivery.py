@@ -27,12 +27,25 @@ from ledger import Deliveries, OutboxItem, OutboxKind, OutboxOutcome
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Deliverer", "Handler", "nonce_of", "send_once", "wake_deliveries"]
+__all__ = ["Deliverer", "Handler", "NotYet", "nonce_of", "send_once", "wake_deliveries"]
 
 Handler = Callable[[OutboxItem], Awaitable[OutboxOutcome]]
 MAX_ATTEMPTS = 8
+NOT_YET_ATTEMPTS = 40
+"""An item that is not ready (`NotYet`) is tried this many times before it is given up."""
 DM_CLOSED = 50007
 """Discord's code for "Cannot send messages to this user"."""
+
+
+class NotYet(Exception):
+    """A handler cannot deliver its item yet (a thread line whose thread is being made).
+
+    The item is tried again after `after_s` seconds, without an error in the log.
+    """
+
+    def __init__(self, why: str, after_s: float = 1.0) -> None:
+        super().__init__(why)
+        self.after_s = after_s
 
 
 def nonce_of(item: OutboxItem) -> str:
@@ -41,14 +54,21 @@ def nonce_of(item: OutboxItem) -> str:
 
 
 async def send_once(
-    channel: discord.abc.Messageable, item: OutboxItem, **message: Any
+    channel: discord.abc.Messageable, item: OutboxItem, *, nonce: str | None = None, **message: Any
 ) -> discord.Message:
     """Send an item's message so that a retry of the same item cannot post it twice.
+
+    Args:
+        channel: where it goes.
+        item: the outbox item it delivers.
+        nonce: instead of the item's own nonce, one that several items share when they
+            may each be the one to post the same message (a ticket's triage message).
+        **message: what `Messageable.send` takes.
 
     Raises:
         discord.HTTPException: Discord refused it (the caller decides what that means).
     """
-    return await channel.send(nonce=nonce_of(item), **message)
+    return await channel.send(nonce=nonce or nonce_of(item), **message)
 
 
 def wake_deliveries(client: discord.Client) -> None:
@@ -150,6 +170,13 @@ class Deliverer:
             return
         try:
             outcome = await handler(item)
+        except NotYet as wait:
+            if item.attempts < NOT_YET_ATTEMPTS:
+                log.debug("delivery: item %d not ready (%s)", item.id, wait)
+                await self._deliveries.retry(item.id, min(30.0, wait.after_s * item.attempts))
+                return
+            log.error("delivery: item %d never became ready (%s); giving up", item.id, wait)
+            outcome = OutboxOutcome.FAILED
         except discord.Forbidden as exc:
             log.info("delivery: item %d unreachable (%s)", item.id, exc.text or exc.status)
             outcome = OutboxOutcome.UNREACHABLE

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "OwnerGuard",
     "StaffGuard",
+    "StaffOwnerGuard",
     "answer_unclaimed",
     "claim",
     "owner_of",
@@ -114,6 +115,20 @@ class OwnerGuard:
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
         claim(interaction)
+        if owner_of(interaction.message) == interaction.user.id:
+            return True
+        log.info("refused %s pressed by user %s", type(self).__name__, interaction.user.id)
+        await handle_error(interaction, NotYours())
+        return False
+
+
+class StaffOwnerGuard(StaffGuard):
+    """Mixin for a staff member's own components (the pages of the queue they asked for):
+    staff at `staff_level`, and the person the message was made for."""
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        if not await super().interaction_check(interaction):
+            return False
         if owner_of(interaction.message) == interaction.user.id:
             return True
         log.info("refused %s pressed by user %s", type(self).__name__, interaction.user.id)

@@ -83,6 +83,9 @@ _REFUSED = {
     "not_refund": "Only refund tickets are approved or denied; close this one instead.",
     "empty_note": "A note needs some text.",
     "unknown_category": "Pick one of the listed categories.",
+    "empty_message": "A message needs some text.",
+    "not_ended": "Only a ticket that is decided or closed can be rated.",
+    "bad_rating": "Ratings go from 1 to 5.",
 }
 
 
@@ -92,6 +95,8 @@ def refused_text(refused: Refused, *, max_age_days: int = 30) -> str:
         return f"There is already an open ticket for that generation: #{refused.ticket_id}."
     if refused.problem == "illegal":
         return f"Ticket #{refused.ticket_id} is {refused.state}, so it can't be {refused.action}d."
+    if refused.problem == "ended":
+        return f"Ticket #{refused.ticket_id} is {refused.state}: nothing more is written on it."
     if refused.problem == "too_old":
         return f"That generation is more than {max_age_days} days old, past the refund window."
     return _REFUSED.get(refused.problem, "That can't be done.")

@@ -30,9 +30,13 @@ USER_INSTALLS = app_commands.AppInstallationType(guild=True, user=True)
 
 
 async def register_commands(
-    bot: commands.Bot, staff: Sequence[commands.Cog], support_guild_id: int | None
+    bot: commands.Bot,
+    staff: Sequence[commands.Cog],
+    support_guild_id: int | None,
+    staff_menus: Sequence[app_commands.ContextMenu] = (),
 ) -> None:
-    """Add the staff cogs to the support server, sync every scope, drop stale ones.
+    """Add the staff cogs and context menus to the support server, sync every scope, drop
+    stale ones.
 
     Raises:
         discord.HTTPException: Discord refused the global sync.
@@ -41,6 +45,8 @@ async def register_commands(
     if support is not None:
         for cog in staff:
             await bot.add_cog(cog, guild=support)
+        for menu in staff_menus:
+            bot.tree.add_command(menu, guild=support)
     await bot.tree.sync()
     if support is not None:
         try:

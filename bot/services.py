@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.metrics import Metrics
 from bot.settings import Settings
+from diagnostics.canned import CannedReplies, load_replies
 from diagnostics.desk import Decided, Opened, TicketDesk
 from diagnostics.flow_model import FlowSet
 from diagnostics.flows import load_default_flows, load_flows
@@ -37,6 +38,8 @@ class Services:
     pricing: PricingTable
     desk: TicketDesk
     flows: FlowSet
+    replies: CannedReplies = field(default_factory=load_replies)
+    """Canned replies for `/ticket reply` (the operator's file, or the shipped one)."""
     defer_after: float = 1.5
     """Seconds an answer may take before the interaction is deferred (Discord allows 3)."""
     metrics: Metrics = field(default_factory=Metrics)
@@ -55,6 +58,15 @@ def read_flows(folder: str | None) -> FlowSet:
     if folder:
         return load_flows(sorted(Path(folder).glob("*.toml")))
     return load_default_flows()
+
+
+def read_replies(path: str | None) -> CannedReplies:
+    """The canned replies: the operator's file (`TOKENDESK_REPLIES_FILE`) or the shipped one.
+
+    Raises:
+        CannedError: the file is broken; the error names the file, the reply and why.
+    """
+    return load_replies(Path(path) if path else None)
 
 
 class CountingDesk(TicketDesk):
@@ -87,16 +99,20 @@ async def build_services(
 
     Raises:
         FlowError: a troubleshooting flow file is broken (names the file and step).
+        CannedError: the canned replies file is broken (names the file and reply).
         DatabaseUnavailable: or a driver error, when the database cannot be reached.
     """
     clock = clock or SystemClock()
-    flows = read_flows(settings.flows_dir)  # a broken flow file stops start-up here
+    replies = read_replies(settings.replies_file)  # a broken replies file stops start-up
+    flows = read_flows(settings.flows_dir)  # and so does a broken flow file
     ledger = await open_ledger(settings.database_url, clock, pool_size=settings.db_pool_size)
     metrics = metrics or Metrics()
     policy = TicketPolicy(
         refund_max_age_days=settings.refund_max_age_days,
         max_open_per_user=settings.max_open_tickets,
         auto_approve_up_to=settings.auto_approve_up_to,
+        sla_hours=settings.sla_hours,
+        auto_close_days=settings.auto_close_days,
     )
     desk = CountingDesk(ledger, policy, metrics)
     metrics.watch(metrics.tickets_open, desk.open_count)
@@ -107,5 +123,6 @@ async def build_services(
         pricing=load_default_pricing(),
         desk=desk,
         flows=flows,
+        replies=replies,
         metrics=metrics,
     )

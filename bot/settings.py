@@ -60,6 +60,7 @@ class Settings:
     discord_gateway_url: str | None = None
     db_pool_size: int = 10
     flows_dir: str | None = None
+    replies_file: str | None = None
     log_level: str = "INFO"
     log_format: str = "text"
     http_port: int | None = None
@@ -211,6 +212,12 @@ SETTINGS: tuple[Setting, ...] = (
         "flows_dir",
         "",
         "A folder of troubleshooting flows (*.toml) to use instead of the shipped ones.",
+    ),
+    Setting(
+        "TOKENDESK_REPLIES_FILE",
+        "replies_file",
+        "",
+        "A file of canned replies for /ticket reply (TOML) instead of the shipped one.",
     ),
     Setting(
         "TOKENDESK_LOG_LEVEL",

@@ -61,6 +61,12 @@ class Problem(StrEnum):
     NOT_REFUND = "not_refund"
     EMPTY_NOTE = "empty_note"
     UNKNOWN_CATEGORY = "unknown_category"
+    EMPTY_MESSAGE = "empty_message"
+    ENDED = "ended"
+    """The ticket is decided or closed: nobody writes on it any more."""
+    NOT_ENDED = "not_ended"
+    """Only a decided or closed ticket can be rated."""
+    BAD_RATING = "bad_rating"
 
 
 @dataclass(frozen=True)
@@ -72,11 +78,20 @@ class TicketPolicy:
         max_open_per_user: open tickets one user may have at once.
         auto_approve_up_to: refund tickets for at most this many tokens are approved at
             once by the system (0: off, the default).
+        sla_hours: a ticket waiting longer than this for a first staff response is overdue.
+        auto_close_days: a ticket waiting on the user this long without an answer closes.
     """
 
     refund_max_age_days: int = 30
     max_open_per_user: int = 3
     auto_approve_up_to: int = 0
+    sla_hours: int = 24
+    auto_close_days: int = 7
+
+    @property
+    def sla_us(self) -> int:
+        """`sla_hours` in microseconds."""
+        return self.sla_hours * 3_600_000_000
 
 
 @dataclass(frozen=True)

@@ -70,11 +70,14 @@ from ledger.store.urls import safe_url as safe_database_url
 from ledger.store.urls import url_password as database_password
 from ledger.store.urls import where as database_place
 from ledger.tickets import (
+    RATINGS,
     Ticket,
     TicketAction,
     TicketCategory,
     TicketKind,
     TicketLogEntry,
+    TicketReply,
+    TicketSide,
     TicketState,
 )
 from ledger.unit_of_work import OutboxBook, TicketBook, UnitOfWork
@@ -92,6 +95,7 @@ __all__ = [
     "MAX_LINE_BYTES",
     "MAX_USAGE_DAYS",
     "MAX_WHY_HOURS",
+    "RATINGS",
     "STATEMENT_TIMEOUT_S",
     "AccountState",
     "AdjustResult",
@@ -145,6 +149,8 @@ __all__ = [
     "TicketCategory",
     "TicketKind",
     "TicketLogEntry",
+    "TicketReply",
+    "TicketSide",
     "TicketState",
     "UnitOfWork",
     "UsageReport",

@@ -213,3 +213,20 @@ def history_op(
         for e in reversed(due[-limit:])
     ]
     return (pending + records.journal_latest(tx, state.account_id, limit))[:limit]
+
+
+def history_page_op(
+    tx: Tx, state: AccountState, limit: int, offset: int, now_us: int, catalogue: Catalogue
+) -> tuple[list[HistoryRow], int]:
+    """One page of what `history_op` lists (resets due on top), and how many in all."""
+    _, due = catch_up(state, now_us, catalogue)
+    pending = [
+        HistoryRow(e.due_us, e.kind, e.bucket, e.amount, e.balance_after, None, None, True)
+        for e in reversed(due)
+    ]
+    shown = pending[offset : offset + limit]
+    want = limit - len(shown)
+    if want > 0:
+        start = max(0, offset - len(pending))
+        shown += records.journal_page(tx, state.account_id, want, start)
+    return shown, len(pending) + records.journal_count(tx, state.account_id)

@@ -27,6 +27,7 @@ from ledger.operations import (
     apply_event_op,
     create_link_code_op,
     history_op,
+    history_page_op,
     redeem_link_code_op,
 )
 from ledger.plans import Catalogue, load_catalogue
@@ -253,6 +254,33 @@ class LedgerService:
         def op(tx: Tx) -> list[HistoryRow] | None:
             state = _find(tx, who, by_user)
             return None if state is None else history_op(tx, state, limit, now, catalogue)
+
+        return await self.db.read(op)
+
+    async def history_page(
+        self, who: str, limit: int, offset: int, *, by_user: bool = False
+    ) -> tuple[list[HistoryRow], int] | None:
+        """A page of what `history` lists, newest first, and how many rows there are in all.
+
+        Args:
+            who: an account id, or a Discord user id with `by_user`.
+            limit: rows per page (1 to 1,000).
+            offset: rows to skip.
+
+        Returns:
+            (rows, total), or None if there is no such account.
+
+        Raises:
+            DatabaseUnavailable: the database cannot be reached.
+        """
+        now, catalogue = self.now_us(), self.catalogue
+        limit, offset = max(1, min(limit, MAX_HISTORY)), max(0, offset)
+
+        def op(tx: Tx) -> tuple[list[HistoryRow], int] | None:
+            state = _find(tx, who, by_user)
+            if state is None:
+                return None
+            return history_page_op(tx, state, limit, offset, now, catalogue)
 
         return await self.db.read(op)
 

@@ -13,11 +13,14 @@ from enum import StrEnum
 
 __all__ = [
     "OPEN_STATES",
+    "RATINGS",
     "Ticket",
     "TicketAction",
     "TicketCategory",
     "TicketKind",
     "TicketLogEntry",
+    "TicketReply",
+    "TicketSide",
     "TicketState",
 ]
 
@@ -46,6 +49,19 @@ class TicketAction(StrEnum):
     CLOSE = "close"
     APPROVE = "approve"
     DENY = "deny"
+    REPLY = "reply"
+    """The support team wrote to the user."""
+    ANSWER = "answer"
+    """The user answered the support team."""
+    RATE = "rate"
+    """The user rated how the ticket went."""
+
+
+class TicketSide(StrEnum):
+    """Who wrote last in a ticket's conversation."""
+
+    STAFF = "staff"
+    USER = "user"
 
 
 class TicketKind(StrEnum):
@@ -66,6 +82,8 @@ class TicketCategory(StrEnum):
 
 
 OPEN_STATES = (TicketState.OPEN, TicketState.CLAIMED)
+RATINGS = range(1, 6)
+"""The scores a user may give a ticket: 1 to 5."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +92,14 @@ class Ticket:
 
     `failure_reason` is the platform's reason for the generation's failure (refund
     tickets), cut to 1,000 characters when it was reported.
+
+    Where it lives in the triage channel: `triage_message_id` and `thread_id` (Discord
+    ids as text, set once the message and its thread exist). The conversation:
+    `last_reply_by` (staff or user) and `last_reply_us`. Timed jobs: `reminded_us` (the
+    SLA reminder was decided), `warned_us` (the user was warned of auto-close for the
+    current wait). `rating` (1 to 5) and `rated_us` once the user rated it. A `quiet`
+    ticket (opened approved by an incident, in bulk) has no triage message, thread
+    lines or rating request.
     """
 
     id: int
@@ -95,12 +121,30 @@ class Ticket:
     decision_reason: str | None
     refunded: int
     notice_pending: bool
+    triage_message_id: str | None = None
+    thread_id: str | None = None
+    last_reply_by: TicketSide | None = None
+    last_reply_us: int | None = None
+    reminded_us: int | None = None
+    warned_us: int | None = None
+    rating: int | None = None
+    rated_us: int | None = None
+    quiet: bool = False
     failure_reason: str | None = None
 
     @property
     def open(self) -> bool:
         """Whether the ticket still waits for the support team."""
         return self.state.is_open
+
+    @property
+    def waiting_on_user(self) -> bool:
+        """Open, and the support team wrote last: the next move is the user's."""
+        return self.open and self.last_reply_by is TicketSide.STAFF
+
+    def overdue(self, now_us: int, sla_us: int) -> bool:
+        """Open with no staff response for longer than `sla_us`."""
+        return self.open and self.first_response_us is None and now_us - self.created_us > sla_us
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,3 +157,20 @@ class TicketLogEntry:
     from_state: TicketState | None
     to_state: TicketState | None
     note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketReply:
+    """A message the support team sent a user about a ticket.
+
+    `waiting` while the user has not received it: their DMs were closed (or it is not
+    delivered yet); it then waits for them in `/tickets`.
+    """
+
+    id: int
+    ticket_id: int
+    user_id: str
+    at_us: int
+    actor: str
+    text: str
+    waiting: bool

@@ -18,7 +18,7 @@ from ledger.refunds import Refunded, RefundRefusal
 from ledger.state import AccountState, Generation
 from ledger.store import outbox_records, records, ticket_records
 from ledger.store.database import Tx
-from ledger.tickets import Ticket, TicketCategory, TicketLogEntry, TicketState
+from ledger.tickets import Ticket, TicketCategory, TicketLogEntry, TicketReply, TicketState
 
 __all__ = ["OutboxBook", "TicketBook", "UnitOfWork"]
 
@@ -89,9 +89,65 @@ class TicketBook:
         category: TicketCategory | None,
         limit: int,
         offset: int = 0,
+        overdue_before_us: int = -(1 << 62),
     ) -> list[Ticket]:
-        """Tickets in a state (default: open and claimed), oldest first."""
-        return ticket_records.queue(self._tx, state, category, limit, offset)
+        """Tickets in a state (default: open and claimed): overdue ones first, then oldest.
+
+        Overdue: open, opened before `overdue_before_us`, no staff response yet.
+        """
+        return ticket_records.queue(self._tx, state, category, limit, offset, overdue_before_us)
+
+    def count_queue(self, state: TicketState | None, category: TicketCategory | None) -> int:
+        """How many tickets `queue` lists over every page."""
+        return ticket_records.count_queue(self._tx, state, category)
+
+    def count_of_user(self, user_id: str) -> int:
+        """How many tickets a user has, in any state."""
+        return ticket_records.count_of_user(self._tx, user_id)
+
+    def overdue_unreminded(self, overdue_before_us: int, limit: int) -> list[Ticket]:
+        """Open tickets opened before an instant, with no staff response and no reminder."""
+        return ticket_records.overdue_unreminded(self._tx, overdue_before_us, limit)
+
+    def to_warn(self, replied_before_us: int, limit: int) -> list[Ticket]:
+        """Open tickets waiting on the user since before an instant, not warned yet."""
+        return ticket_records.tickets_to_warn(self._tx, replied_before_us, limit)
+
+    def to_close(self, replied_before_us: int, warned_before_us: int, limit: int) -> list[Ticket]:
+        """Open tickets waiting on the user since before one instant, warned before another."""
+        return ticket_records.tickets_to_close(self._tx, replied_before_us, warned_before_us, limit)
+
+    def set_message(self, ticket_id: int, message_id: str) -> bool:
+        """Store the triage message's id, once; False if one was stored already."""
+        return ticket_records.set_message(self._tx, ticket_id, message_id)
+
+    def set_thread(self, ticket_id: int, thread_id: str) -> bool:
+        """Store the ticket thread's id, once; False if one was stored already."""
+        return ticket_records.set_thread(self._tx, ticket_id, thread_id)
+
+    def rate(self, ticket_id: int, rating: int, at_us: int) -> bool:
+        """Store the user's rating, once; False if the ticket was rated already.
+
+        Raises:
+            Conflict: `rating` is not 1 to 5 (the database's check refused it).
+        """
+        return ticket_records.rate_ticket(self._tx, ticket_id, rating, at_us)
+
+    def add_reply(self, ticket_id: int, user_id: str, at_us: int, actor: str, text: str) -> int:
+        """Store a message from the support team to the ticket's user; returns its number."""
+        return ticket_records.add_reply(self._tx, ticket_id, user_id, at_us, actor, text)
+
+    def reply(self, reply_id: int) -> TicketReply | None:
+        """One message from the support team, or None."""
+        return ticket_records.load_reply(self._tx, reply_id)
+
+    def replies_waiting(self, user_id: str) -> list[TicketReply]:
+        """Messages from the support team the user has not received yet, oldest first."""
+        return ticket_records.replies_waiting(self._tx, user_id)
+
+    def reply_received(self, reply_id: int) -> bool:
+        """The user has a message now; False if they had it already."""
+        return ticket_records.reply_received(self._tx, reply_id)
 
     def since(self, since_us: int) -> list[Ticket]:
         """Tickets opened since an instant, oldest first."""

@@ -9,7 +9,9 @@ if TYPE_CHECKING:
 
 
 async def setup(bot: TokendeskBot) -> None:
-    """Add the account commands to the bot."""
+    """Add the account commands and the history's page buttons to the bot."""
     from bot.account.cog import AccountCog
+    from bot.account.history import HistoryPage
 
+    bot.add_dynamic_items(HistoryPage)
     await bot.add_cog(AccountCog(bot.services))

@@ -11,13 +11,13 @@ from discord.ext import commands
 
 from bot.account.embeds import (
     balance_embed,
-    history_embed,
     link_embed,
     not_linked_embed,
     relaxed_embed,
     reset_embed,
     rollover_embed,
 )
+from bot.account.history import history_reply
 from bot.respond import Reply, answer
 from bot.services import Services
 from ledger import Balance
@@ -69,17 +69,13 @@ class AccountCog(commands.Cog):
     async def history(
         self, interaction: discord.Interaction, limit: app_commands.Range[int, 1, 25] = 10
     ) -> None:
-        """What consumed or returned your tokens lately.
+        """What consumed or returned your tokens, newest first, a page at a time.
 
         Args:
-            limit: How many entries to show (1 to 25).
+            limit: How many entries a page shows (1 to 25).
         """
-
-        async def work() -> Reply:
-            rows = await self.services.ledger.history(str(interaction.user.id), limit, by_user=True)
-            return Reply(not_linked_embed() if rows is None else history_embed(rows))
-
-        await answer(interaction, work(), defer_after=self.services.defer_after)
+        work = history_reply(self.services, str(interaction.user.id), limit)
+        await answer(interaction, work, defer_after=self.services.defer_after)
 
     @app_commands.command(name="link")
     async def link(

@@ -180,9 +180,11 @@ def relaxed_embed(b: Balance) -> discord.Embed:
     return embed
 
 
-def history_embed(rows: list[HistoryRow]) -> discord.Embed:
-    """`/history`: the latest journal rows in plain words, newest first."""
+def history_embed(rows: list[HistoryRow], footer: str | None = None) -> discord.Embed:
+    """`/history`: journal rows in plain words, newest first (`footer`: which page)."""
     embed = discord.Embed(title="What moved your tokens", colour=BRAND)
+    if footer:
+        embed.set_footer(text=footer)
     if not rows:
         embed.description = "Nothing yet."
         return embed

@@ -104,6 +104,15 @@ async def _serve_health(
     return server
 
 
+async def _delivered(services: Services, within: float = 3.0) -> None:
+    """Wait (a little) until the bot delivered what it decided: the sandbox shows it."""
+    deliveries = services.ledger.deliveries
+    for _ in range(int(within / 0.05)):
+        if not await deliveries.waiting():
+            return
+        await asyncio.sleep(0.05)
+
+
 async def sandbox(args: argparse.Namespace) -> int:
     from bot.app import TokendeskBot
     from bot.emulator import Emulator
@@ -141,6 +150,9 @@ async def sandbox(args: argparse.Namespace) -> int:
                 people,
                 {p.name: p.situation for p in DEMO_PEOPLE},
                 now=services.clock.now,
+                triage=guild.default_channel,
+                staff=frozenset(p.name for p in DEMO_PEOPLE if p.roles),
+                settle=lambda: _delivered(services),
             )
             await terminal.run(sys.stdin)
             await emu.stop_client(bot)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from bot.settings import SettingsError
+from diagnostics.canned import CannedError
 from diagnostics.flow_model import FlowError
 from ledger import STATEMENT_TIMEOUT_S, DatabaseUnavailable, database_place
 
@@ -28,6 +29,8 @@ def friendly(exc: BaseException, database_url: str | None = None) -> str | None:
     """
     if isinstance(exc, FlowError):
         return f"broken troubleshooting flow: {exc}"
+    if isinstance(exc, CannedError):
+        return f"broken canned replies file: {exc}"
     if isinstance(exc, SettingsError):
         return f"bad setting {exc}"
     if isinstance(exc, DatabaseUnavailable):

@@ -1,4 +1,10 @@
-"""`tokendesk tickets export`: every ticket with its history, as CSV or JSON."""
+"""`tokendesk tickets export`: every ticket with its history, or the figures, as CSV or JSON.
+
+Each ticket carries its rating, its time to first response and to resolution (seconds)
+and whether it waited past the SLA. `--summary` prints the figures over the same
+tickets instead: ratings (count and average), median and 90th percentile of the time to
+first response and to resolution, and overdue counts.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.cli.ledger_verbs import configured_ledger, iso
+from bot.settings import load_settings
 from diagnostics.desk import TicketDesk
+from diagnostics.desk_stats import Stats, stats_of, waited_past
+from diagnostics.tickets import TicketPolicy
 from ledger import Ticket, TicketLogEntry, to_us
 
 log = logging.getLogger(__name__)
@@ -38,6 +47,22 @@ FIELDS = (
     "decided_by",
     "decision_reason",
     "refunded",
+    "rating",
+    "first_response_s",
+    "resolution_s",
+    "overdue",
+)
+SUMMARY = (
+    "tickets",
+    "ratings",
+    "rating_average",
+    "first_response_median_s",
+    "first_response_p90_s",
+    "resolution_median_s",
+    "resolution_p90_s",
+    "overdue",
+    "overdue_open",
+    "refunded_tokens",
 )
 
 
@@ -50,6 +75,11 @@ def register(verbs: argparse._SubParsersAction) -> None:
         "--since", type=_since, help="only tickets opened since (YYYY-MM-DD or ISO instant)"
     )
     export.add_argument("--format", choices=("csv", "json"), default="json")
+    export.add_argument(
+        "--summary",
+        action="store_true",
+        help="print the figures (ratings, response and resolution times, overdue) instead",
+    )
     export.set_defaults(handler=export_tickets)
 
 
@@ -70,8 +100,15 @@ def spreadsheet_safe(value: Any) -> Any:
     return value
 
 
-def ticket_record(ticket: Ticket, history: list[TicketLogEntry]) -> dict[str, Any]:
+def _seconds(us: int | None) -> float | None:
+    return None if us is None else round(us / 1_000_000, 3)
+
+
+def ticket_record(
+    ticket: Ticket, history: list[TicketLogEntry], *, now_us: int = 0, sla_us: int = 0
+) -> dict[str, Any]:
     """A ticket and its history as plain values."""
+    first = ticket.first_response_us
     return {
         "id": ticket.id,
         "kind": ticket.kind,
@@ -89,6 +126,12 @@ def ticket_record(ticket: Ticket, history: list[TicketLogEntry]) -> dict[str, An
         "decided_by": ticket.decided_by,
         "decision_reason": ticket.decision_reason,
         "refunded": ticket.refunded,
+        "rating": ticket.rating,
+        "first_response_s": _seconds(None if first is None else first - ticket.created_us),
+        "resolution_s": _seconds(
+            None if ticket.resolved_us is None else ticket.resolved_us - ticket.created_us
+        ),
+        "overdue": waited_past(ticket, now_us, sla_us),
         "answers": [list(pair) for pair in ticket.answers],
         "history": [
             {
@@ -104,10 +147,40 @@ def ticket_record(ticket: Ticket, history: list[TicketLogEntry]) -> dict[str, An
     }
 
 
+def summary_record(stats: Stats, tickets: int) -> dict[str, Any]:
+    """The figures of the exported tickets as plain values (times in seconds)."""
+    return {
+        "tickets": tickets,
+        "ratings": stats.ratings,
+        "rating_average": None if stats.rating_average is None else round(stats.rating_average, 2),
+        "first_response_median_s": _seconds(stats.median_first_response_us),
+        "first_response_p90_s": _seconds(stats.p90_first_response_us),
+        "resolution_median_s": _seconds(stats.median_resolution_us),
+        "resolution_p90_s": _seconds(stats.p90_resolution_us),
+        "overdue": stats.overdue,
+        "overdue_open": stats.overdue_open,
+        "refunded_tokens": stats.refunded_tokens,
+    }
+
+
 async def export_tickets(args: argparse.Namespace) -> int:
+    policy = TicketPolicy(sla_hours=load_settings().sla_hours)
     async with configured_ledger() as service:
-        exported = await TicketDesk(service).export(args.since)
-    records = [ticket_record(t, h) for t, h in exported]
+        exported = await TicketDesk(service, policy).export(args.since)
+        now = service.now_us()
+    if args.summary:
+        tickets = [t for t, _ in exported]
+        figures = summary_record(stats_of(tickets, 0, now, policy.sla_us), len(tickets))
+        if args.format == "json":
+            print(json.dumps(figures, indent=2))
+        else:
+            out = io.StringIO()
+            writer = csv.writer(out)
+            writer.writerow(("figure", "value"))
+            writer.writerows((k, "" if figures[k] is None else figures[k]) for k in SUMMARY)
+            print(out.getvalue(), end="")
+        return 0
+    records = [ticket_record(t, h, now_us=now, sla_us=policy.sla_us) for t, h in exported]
     if args.format == "json":
         print(json.dumps(records, indent=2, ensure_ascii=False))
         return 0

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.emulator.commands import invocation
+from bot.emulator.commands import USER_COMMAND, invocation, user_invocation
 from bot.emulator.components import find_button, find_select, modal_submission, select_data
 from bot.emulator.interactions import envelope
 from bot.emulator.message import Message
@@ -79,6 +79,30 @@ class UserActions:
         values = {**(options or {}), **values}
         place = locate(self.world, user, guild, channel, install)
         record = self._command(APPLICATION_COMMAND, place, command, values, stale=stale)
+        return await self._run(record)
+
+    async def context_menu(
+        self,
+        user: Member | User,
+        name: str,
+        target: Member | User,
+        /,
+        *,
+        guild: Guild | None = None,
+    ) -> InteractionResult:
+        """Use the user context-menu command ``name`` (Apps -> name) on ``target``.
+
+        Raises:
+            CommandNotAvailable: not synced / not offered to the user there.
+            InteractionFailed: the bot did not answer properly.
+        """
+        place = locate(self.world, user, guild, None)
+        where = place.guild
+        synced = self.server.commands.find(name, where.id if where else None, USER_COMMAND)
+        check_available(synced, self.world, place)
+        data = user_invocation(synced, target, world=self.world, guild=where)
+        record = self.server.tracker.open(APPLICATION_COMMAND, place.user, place.channel)
+        envelope(record, data, world=self.world, place=place)
         return await self._run(record)
 
     async def autocomplete(

@@ -19,6 +19,7 @@ from bot.emulator.world import Channel, Guild, Member, Role, User, World
 log = logging.getLogger(__name__)
 
 CHAT_INPUT = 1
+USER_COMMAND = 2
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
 STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = (
     3, 4, 5, 6, 7, 8, 9, 10, 11,
@@ -95,6 +96,25 @@ def invocation(
     }
     if resolved:
         data["resolved"] = resolved
+    if command.guild_id is not None:
+        data["guild_id"] = str(command.guild_id)
+    return data
+
+
+def user_invocation(
+    command: SyncedCommand, target: Member | User, *, world: World, guild: Guild | None
+) -> dict[str, Any]:
+    """Build the interaction ``data`` of a user context-menu command (Apps -> name) on
+    ``target``: its id, and the target resolved as a user (and member, in a guild)."""
+    resolved: dict[str, dict[str, Any]] = {}
+    target_id = _resolve(USER, target, f"{command.name} target", {}, world, guild, resolved)
+    data: dict[str, Any] = {
+        "id": str(command.id),
+        "name": command.name,
+        "type": USER_COMMAND,
+        "target_id": target_id,
+        "resolved": resolved,
+    }
     if command.guild_id is not None:
         data["guild_id"] = str(command.guild_id)
     return data

@@ -1,9 +1,9 @@
 """Relay changes of the emulated world to connected clients as gateway dispatches.
 
-A guild, role, channel or member added after a client connected reaches it as
-GUILD_CREATE, GUILD_ROLE_CREATE, CHANNEL_CREATE or GUILD_MEMBER_ADD, and the bot's own
-(non-ephemeral) messages as MESSAGE_CREATE/UPDATE/DELETE, each to the session holding the
-guild's shard and only if that session asked for the event's intent.
+A guild, role, channel, thread or member added after a client connected reaches it as
+GUILD_CREATE, GUILD_ROLE_CREATE, CHANNEL_CREATE, THREAD_CREATE or GUILD_MEMBER_ADD, and
+the bot's own (non-ephemeral) messages as MESSAGE_CREATE/UPDATE/DELETE, each to the
+session holding the guild's shard and only if that session asked for the event's intent.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from bot.emulator.payloads import (
     member_json,
     message_json,
     role_json,
+    thread_json,
 )
 from bot.emulator.world import DM_CHANNEL, GROUP_DM, Channel, Guild, Member, Role, World
 
@@ -52,6 +53,9 @@ class EventRelay:
         elif isinstance(obj, Role):
             data = {"guild_id": str(obj.guild_id), "role": role_json(obj)}
             self._send(obj.guild_id, GUILDS_INTENT, "GUILD_ROLE_CREATE", data)
+        elif isinstance(obj, Channel) and obj.is_thread:
+            data = {**thread_json(obj, self._world), "newly_created": True}
+            self._send(obj.guild_id, GUILDS_INTENT, "THREAD_CREATE", data)
         elif isinstance(obj, Channel) and obj.guild_id is not None:
             data = channel_json(obj, self._world)
             self._send(obj.guild_id, GUILDS_INTENT, "CHANNEL_CREATE", data)

@@ -252,3 +252,13 @@ class Emulator(ForgedActions):
     ) -> list[Message]:
         """Live messages of a channel, oldest first."""
         return self.world.messages_in(channel, include_ephemeral=include_ephemeral)
+
+    def thread_of(self, message: Message) -> Channel | None:
+        """The thread started from ``message``, if there is one (its id is the message's)."""
+        found = self.world.channels.get(message.id)
+        return found if found is not None and found.is_thread else None
+
+    def thread_messages(self, message: Message) -> list[Message]:
+        """Live messages of the thread started from ``message``, oldest first ([] if none)."""
+        thread = self.thread_of(message)
+        return [] if thread is None else self.world.messages_in(thread)

@@ -113,9 +113,38 @@ def member_json(member: Member, *, with_user: bool = True) -> dict[str, Any]:
     return payload
 
 
+def thread_json(thread: Channel, world: World) -> dict[str, Any]:
+    """Return a ``ThreadResponse`` (a public thread started from a message)."""
+    count = len(world.messages_in(thread))
+    return {
+        "id": str(thread.id),
+        "type": thread.type,
+        "guild_id": str(thread.guild_id),
+        "parent_id": str(thread.parent_id),
+        "owner_id": str(thread.owner_id),
+        "name": thread.name,
+        "last_message_id": None,
+        "flags": 0,
+        "rate_limit_per_user": 0,
+        "message_count": count,
+        "member_count": 1,
+        "total_message_sent": count,
+        "thread_metadata": {
+            "archived": False,
+            "archive_timestamp": thread.created_at,
+            "auto_archive_duration": thread.archive_minutes,
+            "locked": False,
+            "create_timestamp": thread.created_at,
+        },
+    }
+
+
 def channel_json(channel: Channel, world: World) -> dict[str, Any]:
-    """Return a ``GuildChannelResponse``, a ``PrivateChannelResponse`` (the bot's DM) or a
-    ``PrivateGroupChannelResponse`` (a group DM)."""
+    """Return a ``GuildChannelResponse``, a ``ThreadResponse``, a
+    ``PrivateChannelResponse`` (the bot's DM) or a ``PrivateGroupChannelResponse``
+    (a group DM)."""
+    if channel.is_thread:
+        return thread_json(channel, world)
     if channel.type == GROUP_DM:
         return {
             "id": str(channel.id),
@@ -197,7 +226,7 @@ def guild_create_json(guild: Guild, world: World) -> dict[str, Any]:
         "emojis": [],
         "stickers": [],
         "channels": [channel_json(c, world) for c in guild.channels.values()],
-        "threads": [],
+        "threads": [thread_json(t, world) for t in guild.threads.values()],
         "members": [member_json(m) for m in guild.members.values()],
         "member_count": len(guild.members),
         "presences": [],

@@ -29,6 +29,7 @@ CANNOT_SEND_TO_USER = 50007
 MISSING_PERMISSIONS = 50013
 INVALID_FORM_BODY = 50035
 INVALID_JSON = 50109
+THREAD_ALREADY_CREATED = 160004
 
 
 class DiscordHTTPError(Exception):
@@ -40,6 +41,8 @@ class DiscordHTTPError(Exception):
         message: Discord's message for that code.
         errors: Nested field errors (the ``errors`` object of a 50035 response).
         problem: Problem kind to record for a 400 (default: invalid body).
+        expected: A 400 a correct bot meets in a race (a second process starting the
+            same thread): Discord refuses it, and no problem is recorded.
     """
 
     def __init__(
@@ -50,8 +53,10 @@ class DiscordHTTPError(Exception):
         errors: dict[str, Any] | None = None,
         *,
         problem: str | None = None,
+        expected: bool = False,
     ) -> None:
         super().__init__(f"{status} {code} {message}")
+        self.expected = expected
         self.status = status
         self.code = code
         self.message = message

@@ -135,7 +135,7 @@ class RestApi:
                         raise invalid_form(verdict.errors)
                 reply = await handler(call)
             except DiscordHTTPError as exc:
-                if exc.status == 400:
+                if exc.status == 400 and not exc.expected:
                     self._refused(exc, call)
                 reply = Reply(exc.status, exc.body())
             self._check_response(schemas.response(reply.status), reply, call)

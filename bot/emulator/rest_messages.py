@@ -1,4 +1,5 @@
-"""REST routes for DMs and channel messages (create, edit, fetch, delete)."""
+"""REST routes for DMs, channel and thread messages (create, edit, fetch, delete), and
+starting a thread from a message."""
 
 from __future__ import annotations
 
@@ -6,13 +7,14 @@ import logging
 
 from bot.emulator.bodies import edit_fields, is_empty, message_fields
 from bot.emulator.message import EPHEMERAL, Message
-from bot.emulator.payloads import channel_json, message_json
+from bot.emulator.payloads import channel_json, message_json, thread_json
 from bot.emulator.problems import (
     CANNOT_EDIT_OTHERS_MESSAGE,
     CANNOT_SEND_EMPTY_MESSAGE,
     CANNOT_SEND_TO_USER,
     MISSING_ACCESS,
     MISSING_PERMISSIONS,
+    THREAD_ALREADY_CREATED,
     UNKNOWN_CHANNEL,
     UNKNOWN_MESSAGE,
     UNKNOWN_USER,
@@ -21,7 +23,18 @@ from bot.emulator.problems import (
     not_found,
 )
 from bot.emulator.rest import Call, Reply, RestApi
-from bot.emulator.world import DM_CHANNEL, GROUP_DM, SEND_MESSAGES, VIEW_CHANNEL, Channel, World
+from bot.emulator.world import (
+    CREATE_PUBLIC_THREADS,
+    DM_CHANNEL,
+    GROUP_DM,
+    SEND_MESSAGES,
+    SEND_MESSAGES_IN_THREADS,
+    TEXT_CHANNEL,
+    THREAD_ARCHIVE_MINUTES,
+    VIEW_CHANNEL,
+    Channel,
+    World,
+)
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +65,8 @@ def channel_for(world: World, call: Call, *, needed: int = VIEW_CHANNEL) -> Chan
         return channel
     guild = world.guilds[channel.guild_id or 0]
     have = world.permissions(guild, world.application.bot.id)
+    if channel.is_thread and needed & SEND_MESSAGES:  # threads have their own permission
+        needed = (needed & ~SEND_MESSAGES) | SEND_MESSAGES_IN_THREADS
     if not have & VIEW_CHANNEL:
         raise forbidden(MISSING_ACCESS, "Missing Access")
     if needed & ~have:
@@ -118,8 +133,28 @@ def install(api: RestApi, world: World) -> None:
         world.delete_message(message)
         return Reply(204)
 
+    async def start_thread(call: Call) -> Reply:
+        channel = channel_for(world, call, needed=VIEW_CHANNEL | CREATE_PUBLIC_THREADS)
+        if channel.type != TEXT_CHANNEL:
+            raise DiscordHTTPError(400, 50024, "Cannot execute action on this channel type")
+        message = message_for(world, call, channel)
+        if message.id in world.channels:  # Discord: one thread per message
+            raise DiscordHTTPError(
+                400,
+                THREAD_ALREADY_CREATED,
+                "A thread has already been created for this message",
+                expected=True,
+            )
+        body = call.body if isinstance(call.body, dict) else {}
+        minutes = body.get("auto_archive_duration") or 1440
+        if minutes not in THREAD_ARCHIVE_MINUTES:
+            raise DiscordHTTPError(400, 50035, "Invalid Form Body")
+        thread = world.add_thread(message, str(body["name"]), bot, archive_minutes=minutes)
+        return Reply(201, thread_json(thread, world))
+
     api.add("POST", "/users/@me/channels", open_dm)
     api.add("POST", "/channels/{channel_id}/messages", create)
     api.add("PATCH", "/channels/{channel_id}/messages/{message_id}", edit)
     api.add("GET", "/channels/{channel_id}/messages/{message_id}", fetch)
     api.add("DELETE", "/channels/{channel_id}/messages/{message_id}", delete)
+    api.add("POST", "/channels/{channel_id}/messages/{message_id}/threads", start_thread)

@@ -24,9 +24,15 @@ DEFAULT_EVERYONE_PERMISSIONS = 277_096_025_153
 #: The bot's managed role: what a typical invite URL grants a support bot.
 DEFAULT_BOT_PERMISSIONS = 326_417_902_656
 
+SEND_MESSAGES_IN_THREADS = 1 << 38
+CREATE_PUBLIC_THREADS = 1 << 35
+
 TEXT_CHANNEL = 0
 DM_CHANNEL = 1
 GROUP_DM = 3
+PUBLIC_THREAD = 11
+#: Minutes of inactivity after which Discord hides a thread; what a new one gets.
+THREAD_ARCHIVE_MINUTES = (60, 1440, 4320, 10080)
 
 
 @dataclass(eq=False)
@@ -63,7 +69,8 @@ class Role:
 
 @dataclass(eq=False)
 class Channel:
-    """A guild text channel, the bot's DM with a user, or a group DM the bot is not in."""
+    """A guild text channel, a public thread under one of its messages, the bot's DM with a
+    user, or a group DM the bot is not in."""
 
     id: int
     type: int
@@ -73,6 +80,15 @@ class Channel:
     topic: str | None = None
     recipient_id: int | None = None
     recipients: tuple[int, ...] = ()
+    parent_id: int | None = None
+    owner_id: int | None = None
+    archive_minutes: int = 1440
+    created_at: str = field(default_factory=iso)
+
+    @property
+    def is_thread(self) -> bool:
+        """A thread (its id is the id of the message it was started from)."""
+        return self.type == PUBLIC_THREAD
 
 
 @dataclass(eq=False)
@@ -101,6 +117,7 @@ class Guild:
     roles: dict[int, Role] = field(default_factory=dict)
     channels: dict[int, Channel] = field(default_factory=dict)
     members: dict[int, Member] = field(default_factory=dict)
+    threads: dict[int, Channel] = field(default_factory=dict)
     locale: str = "en-US"
 
     @property
@@ -157,8 +174,8 @@ class World:
         """Call ``listener(event, obj)`` on every change.
 
         Events: ``guild_create`` (Guild), ``role_create`` (Role), ``channel_create``
-        (Channel), ``member_add``/``member_update`` (Member), ``message_create``/
-        ``message_update``/``message_delete`` (Message).
+        and ``thread_create`` (Channel), ``member_add``/``member_update`` (Member),
+        ``message_create``/``message_update``/``message_delete`` (Message).
         """
         self._listeners.append(listener)
 
@@ -243,6 +260,29 @@ class World:
         guild.channels[channel.id] = channel
         self.channels[channel.id] = channel
         return channel
+
+    def add_thread(
+        self, message: Message, name: str, owner: User, *, archive_minutes: int = 1440
+    ) -> Channel:
+        """Start a public thread from a message of a guild text channel.
+
+        As on Discord, the thread's id is the message's id (one thread per message).
+        """
+        parent = self.channels[message.channel_id]
+        guild = self.guilds[parent.guild_id or 0]
+        thread = Channel(
+            message.id,
+            PUBLIC_THREAD,
+            name,
+            guild.id,
+            parent_id=parent.id,
+            owner_id=owner.id,
+            archive_minutes=archive_minutes,
+        )
+        guild.threads[thread.id] = thread
+        self.channels[thread.id] = thread
+        self.emit("thread_create", thread)
+        return thread
 
     def dm_channel(self, user: User) -> Channel:
         """Return the bot's DM channel with ``user``, opening it on first use."""

@@ -6,11 +6,11 @@ import asyncio
 import logging
 import shlex
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TextIO
 
-from bot.emulator import Emulator
+from bot.emulator import Channel, Emulator, Message
 from bot.emulator.problems import EmulatorError
 from bot.emulator.result import InteractionResult, walk_components
 from bot.sandbox.screen import render_message
@@ -27,6 +27,8 @@ Other lines:
   as NAME         switch to another demo user (`users` lists them)
   click N or N    press button N of the last answer
   pick N [M ...]  choose option N (and M...) of the list in the last answer
+  channel triage  the triage channel, as the support team sees it (staff only)
+  thread N        the thread of ticket N in the triage channel (staff only)
   help            this text
 Ctrl-D (end of input) leaves the sandbox."""
 
@@ -74,14 +76,23 @@ class Terminal:
         *,
         now: Callable[[], datetime],
         out: TextIO = sys.stdout,
+        triage: Channel | None = None,
+        staff: frozenset[str] = frozenset(),
+        settle: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.emu = emulator
         self.people = people
         self.describe = describe
         self.now = now
         self.out = out
+        self.triage = triage
+        self.staff = staff
+        self.settle = settle
+        """Waits for the bot to deliver what it decided (triage messages, thread lines)."""
         self.current = next(iter(people))
         self.last: InteractionResult | None = None
+        self.shown: list[tuple[Message, dict[str, Any]]] = []
+        """Buttons of the channel messages shown last, numbered from 1 in this order."""
 
     def say(self, text: str) -> None:
         print(text, file=self.out, flush=True)
@@ -119,6 +130,10 @@ class Terminal:
                 self.say(HELP)
             elif line.startswith("pick "):
                 await self.pick([int(n) for n in line[5:].split()])
+            elif line.startswith("channel"):
+                await self.channel(line.removeprefix("channel").strip())
+            elif line.startswith("thread "):
+                await self.thread(line.removeprefix("thread ").strip().lstrip("#"))
             elif line.removeprefix("click ").strip().isdigit():
                 await self.click(int(line.removeprefix("click ").strip()))
             else:
@@ -132,9 +147,82 @@ class Terminal:
             return
         self.current = name
         self.last = None
+        self.shown = []
         self.say(f"You are {name}: {self.describe[name]}.")
 
+    def names(self, kind: str, ident: int) -> str | None:
+        """Who a mention names, as Discord shows it: a user's or a role's name."""
+        world = self.emu.world
+        if kind == "user":
+            user = world.users.get(ident)
+            return user.name if user else None
+        role = next((g.roles[ident] for g in world.guilds.values() if ident in g.roles), None)
+        return role.name if role else None
+
+    def _staff_only(self) -> bool:
+        if self.triage is not None and self.current in self.staff:
+            return True
+        self.say("! only the support team sees the triage channel; try `as sam`")
+        return False
+
+    async def channel(self, name: str) -> None:
+        """Show the triage channel's messages, their buttons numbered for `click N`."""
+        if name != "triage":
+            self.say("! the channel to look at is `channel triage`")
+        elif self._staff_only():
+            assert self.triage is not None
+            if self.settle is not None:
+                await self.settle()
+            found = self.emu.channel_messages(self.triage)
+            self.show_messages(found, "The triage channel is empty.")
+
+    async def thread(self, number: str) -> None:
+        """Show the thread of ticket `number` in the triage channel."""
+        if not number.isdigit():
+            self.say("! which ticket? `thread 1`")
+            return
+        if not self._staff_only():
+            return
+        assert self.triage is not None
+        if self.settle is not None:
+            await self.settle()
+        for message in self.emu.channel_messages(self.triage):
+            titles = [str(e.get("title", "")) for e in message.embeds]
+            if any(t.startswith(f"Ticket #{number}:") for t in titles):
+                found = self.emu.thread_messages(message)
+                self.show_messages(found, f"Ticket #{number}'s thread is empty.")
+                return
+        self.say(f"! ticket #{number} has no message in the triage channel")
+
+    def show_messages(self, messages: list[Message], empty: str) -> None:
+        """Print channel messages, numbering their buttons across all of them."""
+        self.last, self.shown = None, []
+        if not messages:
+            self.say(empty)
+        for message in messages:
+            buttons = _buttons(message.components)
+            first = len(self.shown) + 1
+            self.shown += [(message, button) for button in buttons]
+            text = render_message(
+                message.content,
+                message.embeds,
+                buttons,
+                ephemeral=False,
+                now=self.now(),
+                names=self.names,
+                first=first,
+            )
+            self.say(text)
+
     async def click(self, number: int) -> None:
+        if self.shown:
+            if not 1 <= number <= len(self.shown):
+                self.say("! no such button in the channel shown last")
+                return
+            message, button = self.shown[number - 1]
+            person = self.people[self.current]
+            self.show(await self.emu.click(message, button["custom_id"], user=person))
+            return
         shown = [m for m in (self.last.messages if self.last else []) if m.action != "defer"]
         buttons = _buttons(shown[-1].components) if shown else []
         if not 1 <= number <= len(buttons):
@@ -157,7 +245,7 @@ class Terminal:
         self.show(await self.emu.select(self.last, menus[0]["custom_id"], values))
 
     def show(self, result: InteractionResult) -> None:
-        self.last = result
+        self.last, self.shown = result, []
         if result.modal is not None:
             self.say(f"(the bot opened a form: {result.modal.get('title', '')})")
         for message in result.messages or []:
@@ -170,6 +258,7 @@ class Terminal:
                     _buttons(message.components),
                     ephemeral=message.ephemeral,
                     now=self.now(),
+                    names=self.names,
                 )
             )
             for menu in _selects(message.components):

@@ -1,4 +1,4 @@
-"""Tickets for users: /refund and /tickets."""
+"""Tickets for users: /refund and /tickets (paged: `bot.tickets.lists`)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from bot.outcomes import refused_text
 from bot.respond import Reply, answer
 from bot.services import Services
 from bot.style import GOOD
-from bot.tickets.embeds import ticket_embed, tickets_embed
-from bot.tickets.notices import post_to_triage
+from bot.tickets.embeds import ticket_embed
+from bot.tickets.lists import tickets_reply
 from diagnostics.desk import Opened
 
 log = logging.getLogger(__name__)
@@ -51,14 +51,11 @@ class TicketsCog(commands.Cog):
             if not isinstance(result, Opened):
                 text = refused_text(result, max_age_days=services.settings.refund_max_age_days)
                 return Reply(discord.Embed(title="No ticket opened", description=text))
-            await post_to_triage(
-                interaction.client, services.settings.triage_channel, result.ticket
-            )
+            wake_deliveries(interaction.client)  # its triage message, decided as it opened
             embed = ticket_embed(result.ticket)
             if result.auto is not None:
                 embed.colour = GOOD
                 embed.description = "Approved at once: the tokens are back in your buckets."
-                wake_deliveries(interaction.client)
             else:
                 embed.description = (
                     "The support team will look at it. You'll hear back here by DM, "
@@ -70,12 +67,6 @@ class TicketsCog(commands.Cog):
 
     @app_commands.command(name="tickets")
     async def tickets(self, interaction: discord.Interaction) -> None:
-        """Your tickets and their state."""
-        desk = self.services.desk
-
-        async def work() -> Reply:
-            user_id = str(interaction.user.id)
-            notices = await desk.take_notices(user_id)
-            return Reply(tickets_embed(await desk.of_user(user_id), notices))
-
-        await answer(interaction, work(), defer_after=self.services.defer_after)
+        """Your tickets and their state, and messages from the support team."""
+        work = tickets_reply(self.services, str(interaction.user.id))
+        await answer(interaction, work, defer_after=self.services.defer_after)

@@ -1,21 +1,26 @@
-"""Embeds about tickets: opened, refused, decided, queues, statistics."""
+"""Embeds about tickets: one ticket (for its user or the triage channel), decisions, lists."""
 
 from __future__ import annotations
 
 import discord
 from discord import app_commands
 
+from bot.paging import page_footer
 from bot.style import BAD, BRAND, GOOD, WARN, clip, safe, when
 from bot.words import tokens
-from diagnostics.desk import Stats
-from ledger import Ticket, TicketCategory, TicketState
+from diagnostics.desk import Page
+from diagnostics.desk_topics import SYSTEM, SYSTEM_NO_ANSWER
+from ledger import Ticket, TicketCategory, TicketReply, TicketSide, TicketState
 
 __all__ = [
+    "CATEGORY_NAMES",
+    "STATE_NAMES",
+    "age",
     "decision_notice",
     "queue_embed",
-    "stats_embed",
     "ticket_embed",
     "tickets_embed",
+    "who",
 ]
 
 CATEGORY_NAMES: dict[TicketCategory, str] = {
@@ -37,16 +42,69 @@ CATEGORY_CHOICES = [
     app_commands.Choice(name=CATEGORY_NAMES[category], value=category.value)
     for category in TicketCategory
 ]
+OVERDUE_MARK = "\N{ALARM CLOCK} overdue"
 
 
-def ticket_embed(ticket: Ticket, *, for_staff: bool = False) -> discord.Embed:
-    """One ticket: what it is about, its state, and (for staff) the answers given."""
+def who(actor: str | None) -> str:
+    """Who did something, for staff: a Discord person as a mention, the system in words.
+
+    A mention in an embed or a message sent without pings shows the person's name and
+    notifies nobody.
+    """
+    if not actor:
+        return "nobody"
+    kind, _, rest = actor.partition(":")
+    if kind in ("discord", "user") and rest.isdigit():
+        return f"<@{rest}>"
+    if actor in (SYSTEM, SYSTEM_NO_ANSWER):
+        return "the system"
+    return safe(actor, 80)
+
+
+def age(us: int) -> str:
+    """A span as a rough age: '5 min', '3 h 20 min', '4 days'."""
+    minutes = max(0, us) // 60_000_000
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h {minutes % 60} min"
+    return f"{minutes // (24 * 60)} days"
+
+
+def _waiting(ticket: Ticket) -> str:
+    if ticket.last_reply_by is TicketSide.STAFF and ticket.last_reply_us is not None:
+        return f"on the user since {_relative(ticket.last_reply_us)}"
+    since = ticket.last_reply_us if ticket.last_reply_by is TicketSide.USER else None
+    return f"on the support team since {_relative(since or ticket.created_us)}"
+
+
+def _relative(us: int) -> str:
+    return f"<t:{us // 1_000_000}:R>"
+
+
+def ticket_embed(
+    ticket: Ticket, *, for_staff: bool = False, now_us: int | None = None, sla_us: int = 0
+) -> discord.Embed:
+    """One ticket: what it is about and its state; for staff, who is on it and how long
+    it has waited, the answers given, and (with `now_us`) whether it is overdue."""
     colour = {"approved": GOOD, "denied": BAD}.get(ticket.state, BRAND)
-    embed = discord.Embed(
-        title=f"Ticket #{ticket.id}: {CATEGORY_NAMES[ticket.category]}", colour=colour
-    )
+    overdue = now_us is not None and ticket.overdue(now_us, sla_us)
+    title = f"Ticket #{ticket.id}: {CATEGORY_NAMES[ticket.category]}"
+    embed = discord.Embed(title=title, colour=WARN if overdue else colour)
     embed.add_field(name="State", value=STATE_NAMES[ticket.state])
     embed.add_field(name="Opened", value=when(ticket.created_us))
+    if for_staff:
+        embed.add_field(name="User", value=f"<@{ticket.user_id}>")
+        if ticket.claimed_by:
+            embed.add_field(name="Claimed by", value=who(ticket.claimed_by))
+        if ticket.open:
+            mark = f"\n**{OVERDUE_MARK}**: no response yet" if overdue else ""
+            embed.add_field(name="Waiting", value=_waiting(ticket) + mark, inline=False)
+        elif ticket.resolved_us is not None:
+            embed.add_field(
+                name="Resolved",
+                value=f"{_relative(ticket.resolved_us)} by {who(ticket.decided_by)}",
+            )
     if ticket.generation_id:
         embed.add_field(
             name="Generation",
@@ -59,19 +117,17 @@ def ticket_embed(ticket: Ticket, *, for_staff: bool = False) -> discord.Embed:
         embed.add_field(
             name="Why it failed (platform)", value=safe(ticket.failure_reason, 1024), inline=False
         )
-    if for_staff:
-        embed.add_field(name="User", value=f"<@{ticket.user_id}>")
-        if ticket.claimed_by:
-            embed.add_field(name="Claimed by", value=safe(ticket.claimed_by, 80))
-        if ticket.answers:
-            lines = [f"{safe(q, 120)}: {safe(a, 120)}" for q, a in ticket.answers]
-            embed.add_field(
-                name="Troubleshooter answers", value=clip("\n".join(lines), 1024), inline=False
-            )
+    if for_staff and ticket.answers:
+        lines = [f"{safe(q, 120)}: {safe(a, 120)}" for q, a in ticket.answers]
+        embed.add_field(
+            name="Troubleshooter answers", value=clip("\n".join(lines), 1024), inline=False
+        )
     if ticket.decision_reason:
         embed.add_field(name="Reason", value=safe(ticket.decision_reason, 1000), inline=False)
     if ticket.refunded:
         embed.add_field(name="Refunded", value=f"{tokens(ticket.refunded)} tokens")
+    if for_staff and ticket.rating is not None:
+        embed.add_field(name="Rating", value=f"{ticket.rating}/5")
     return embed
 
 
@@ -93,8 +149,11 @@ def decision_notice(ticket: Ticket) -> discord.Embed:
     return embed
 
 
-def tickets_embed(tickets: list[Ticket], notices: list[Ticket]) -> discord.Embed:
-    """`/tickets`: the user's own tickets, and decisions they have not been told about."""
+def tickets_embed(
+    page: Page[Ticket], notices: list[Ticket], replies: list[TicketReply] = ()
+) -> discord.Embed:
+    """`/tickets`: the user's own tickets, decisions they have not been told about, and
+    messages from the support team that could not reach them by DM."""
     embed = discord.Embed(title="Your tickets", colour=BRAND)
     if notices:
         news = [
@@ -103,52 +162,42 @@ def tickets_embed(tickets: list[Ticket], notices: list[Ticket]) -> discord.Embed
             for t in notices
         ]
         embed.add_field(name="New since you last looked", value="\n".join(news), inline=False)
-    if not tickets:
+    for reply in list(replies)[:5]:
+        embed.add_field(
+            name=f"Message from the support team about #{reply.ticket_id}",
+            value=clip(reply.text, 1024),  # the support team's words; an embed pings nobody
+            inline=False,
+        )
+    if not page.items:
         embed.description = "You have no tickets. `/refund` or `/troubleshoot` can open one."
         return embed
     lines = [
         f"**#{t.id}** {CATEGORY_NAMES[t.category]}: {STATE_NAMES[t.state]}"
         + (f", `{safe(t.generation_id, 60)}`" if t.generation_id else "")
-        for t in tickets
+        for t in page.items
     ]
     embed.description = clip("\n".join(lines), 4096)
+    embed.set_footer(text=page_footer(page, "ticket", "tickets"))
     return embed
 
 
-def queue_embed(tickets: list[Ticket], now_us: int) -> discord.Embed:
-    """`/ticket queue`: oldest first, with each ticket's age."""
+def queue_embed(page: Page[Ticket], now_us: int, sla_us: int) -> discord.Embed:
+    """`/ticket queue`: overdue tickets first (marked), then oldest, each with its age."""
     embed = discord.Embed(title="Ticket queue", colour=BRAND)
-    if not tickets:
+    if not page.items:
         embed.description = "Nothing waiting."
+        embed.set_footer(text=page_footer(page, "ticket", "tickets"))
         return embed
     lines = []
-    for t in tickets:
-        age = _age(now_us - t.created_us)
-        who = f", claimed by {safe(t.claimed_by, 40)}" if t.claimed_by else ""
-        lines.append(f"**#{t.id}** {CATEGORY_NAMES[t.category]}, {t.state}, {age} old{who}")
+    for t in page.items:
+        who_has = f", claimed by {who(t.claimed_by)}" if t.claimed_by else ""
+        mark = f" · **{OVERDUE_MARK}**" if t.overdue(now_us, sla_us) else ""
+        lines.append(
+            f"**#{t.id}** {CATEGORY_NAMES[t.category]}, {t.state}, "
+            f"{age(now_us - t.created_us)} old{who_has}{mark}"
+        )
+    if any(t.overdue(now_us, sla_us) for t in page.items):
+        embed.colour = WARN
     embed.description = clip("\n".join(lines), 4096)
-    return embed
-
-
-def _age(us: int) -> str:
-    minutes = max(0, us) // 60_000_000
-    if minutes < 60:
-        return f"{minutes} min"
-    if minutes < 48 * 60:
-        return f"{minutes // 60} h {minutes % 60} min"
-    return f"{minutes // (24 * 60)} days"
-
-
-def stats_embed(stats: Stats) -> discord.Embed:
-    """`/ticket stats`: counts, refunded tokens, median times."""
-    embed = discord.Embed(title=f"Tickets, last {stats.days} days", colour=BRAND)
-    by_cat = "\n".join(f"{CATEGORY_NAMES[k]}: {v}" for k, v in sorted(stats.by_category.items()))
-    by_state = "\n".join(f"{k}: {v}" for k, v in sorted(stats.by_state.items()))
-    embed.add_field(name="By category", value=by_cat or "none")
-    embed.add_field(name="By state", value=by_state or "none")
-    embed.add_field(name="Refunded", value=f"{tokens(stats.refunded_tokens)} tokens")
-    first = stats.median_first_response_us
-    done = stats.median_resolution_us
-    embed.add_field(name="Median first response", value=_age(first) if first is not None else "-")
-    embed.add_field(name="Median resolution", value=_age(done) if done is not None else "-")
+    embed.set_footer(text=page_footer(page, "ticket", "tickets"))
     return embed

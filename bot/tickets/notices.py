@@ -1,7 +1,8 @@
-"""Telling people: the user about a decision (by DM), the support team about a new ticket.
+"""Telling the user about a decision, by DM.
 
 A decision's DM is an outbox item the desk decided with the decision; `deliver_decision`
-is its handler in `bot.delivery`.
+is its handler in `bot.delivery`. (New tickets reach the support team through their
+triage message: `bot.tickets.triage`.)
 """
 
 from __future__ import annotations
@@ -12,14 +13,13 @@ import discord
 
 from bot.delivery import send_once
 from bot.respond import MENTIONS_NONE
-from bot.tickets.embeds import decision_notice, ticket_embed
-from bot.tickets.views import ticket_buttons
+from bot.tickets.embeds import decision_notice
 from diagnostics.desk import TicketDesk
-from ledger import OutboxItem, OutboxOutcome, Ticket
+from ledger import OutboxItem, OutboxOutcome
 
 log = logging.getLogger(__name__)
 
-__all__ = ["deliver_decision", "post_to_triage"]
+__all__ = ["deliver_decision"]
 
 
 async def deliver_decision(
@@ -38,20 +38,3 @@ async def deliver_decision(
     await send_once(channel, item, embed=decision_notice(ticket), allowed_mentions=MENTIONS_NONE)
     await desk.mark_told(ticket.id)
     return OutboxOutcome.SENT
-
-
-async def post_to_triage(client: discord.Client, channel_id: int | None, ticket: Ticket) -> None:
-    """Post a new ticket to the triage channel with its Claim, Approve and Deny buttons."""
-    if channel_id is None:
-        return
-    try:
-        channel = client.get_partial_messageable(channel_id)
-        await channel.send(
-            embed=ticket_embed(ticket, for_staff=True),
-            view=ticket_buttons(ticket),
-            allowed_mentions=MENTIONS_NONE,
-        )
-    except discord.HTTPException:
-        log.warning(
-            "ticket #%d: could not post to triage channel %s", ticket.id, channel_id, exc_info=True
-        )

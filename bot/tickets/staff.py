@@ -1,4 +1,5 @@
-"""Support and moderator commands: /ticket ..., /lookup, /adjust.
+"""Support and moderator commands: /ticket ... (`/lookup`, `/adjust` and Apps -> Tokens are
+in `bot.tickets.lookup`).
 
 Registered to the support server only (`bot.registration`), and checked on the server for
 every command by this cog's `interaction_check`: the support server, its own install,
@@ -13,20 +14,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.account.embeds import balance_embed, history_embed
 from bot.respond import Reply, answer
-from bot.roles import (
-    STAFF_CONTEXTS,
-    STAFF_INSTALLS,
-    STAFF_PERMISSIONS,
-    staff_command,
-    staff_refusal,
-)
+from bot.roles import STAFF_CONTEXTS, STAFF_INSTALLS, STAFF_PERMISSIONS, staff_refusal
 from bot.services import Services
-from bot.style import BAD, GOOD
-from bot.tickets.embeds import CATEGORY_CHOICES, STATE_CHOICES, queue_embed, stats_embed
-from bot.tickets.views import actor, decide
-from bot.words import tokens
+from bot.tickets.choices import canned_choices, ticket_choices
+from bot.tickets.embeds import CATEGORY_CHOICES, STATE_CHOICES
+from bot.tickets.figures import stats_embed
+from bot.tickets.lists import queue_reply
+from bot.tickets.replies import send_reply
+from bot.tickets.views import decide
 
 log = logging.getLogger(__name__)
 
@@ -86,21 +82,17 @@ class SupportCog(commands.Cog):
         status: str | None = None,
         category: str | None = None,
     ) -> None:
-        """Tickets waiting, oldest first, with their age.
+        """Tickets waiting: overdue ones first, then the oldest, with their age.
 
         Args:
             status: Only tickets in this state (default: open and claimed).
             category: Only tickets of this category.
         """
-        desk = self.services.desk
-
-        async def work() -> Reply:
-            found = await desk.queue(status, category)
-            return Reply(queue_embed(found, self.services.ledger.now_us()))
-
-        await answer(interaction, work(), defer_after=self.services.defer_after)
+        work = queue_reply(self.services, status, category)
+        await answer(interaction, work, defer_after=self.services.defer_after)
 
     @ticket.command(name="claim")
+    @app_commands.autocomplete(id=ticket_choices("claim"))
     async def claim(self, interaction: discord.Interaction, id: TicketId) -> None:
         """Take a ticket: you are looking at it.
 
@@ -110,6 +102,7 @@ class SupportCog(commands.Cog):
         await self._act(interaction, id, "claim")
 
     @ticket.command(name="note")
+    @app_commands.autocomplete(id=ticket_choices("note"))
     async def note(
         self,
         interaction: discord.Interaction,
@@ -125,6 +118,7 @@ class SupportCog(commands.Cog):
         await self._act(interaction, id, "note", text)
 
     @ticket.command(name="close")
+    @app_commands.autocomplete(id=ticket_choices("close"))
     async def close(self, interaction: discord.Interaction, id: TicketId) -> None:
         """Close a ticket without a refund decision.
 
@@ -134,6 +128,7 @@ class SupportCog(commands.Cog):
         await self._act(interaction, id, "close")
 
     @ticket.command(name="approve", extras=MODERATOR)
+    @app_commands.autocomplete(id=ticket_choices("approve"))
     async def approve(self, interaction: discord.Interaction, id: TicketId) -> None:
         """Approve a refund: the tokens go back to their buckets, once.
 
@@ -143,6 +138,7 @@ class SupportCog(commands.Cog):
         await self._act(interaction, id, "approve")
 
     @ticket.command(name="deny", extras=MODERATOR)
+    @app_commands.autocomplete(id=ticket_choices("deny"))
     async def deny(
         self,
         interaction: discord.Interaction,
@@ -157,83 +153,35 @@ class SupportCog(commands.Cog):
         """
         await self._act(interaction, id, "deny", reason)
 
+    @ticket.command(name="reply")
+    @app_commands.autocomplete(id=ticket_choices("reply"), text=canned_choices)
+    async def reply(
+        self,
+        interaction: discord.Interaction,
+        id: TicketId,
+        text: app_commands.Range[str, 1, 1000],
+    ) -> None:
+        """Write to the ticket's user by DM, from "the support team" (you are not named).
+
+        Args:
+            id: The ticket number.
+            text: The message, or a canned reply picked from the suggestions.
+        """
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await send_reply(interaction, id, text)
+
     @ticket.command(name="stats")
     async def stats(
         self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 365] = 7
     ) -> None:
-        """Ticket counts, refunded tokens and response times.
+        """Ticket counts, refunds, response and resolution times, ratings and overdue tickets.
 
         Args:
             days: How many days back to count (default 7).
         """
+        sla_hours = self.services.settings.sla_hours
 
         async def work() -> Reply:
-            return Reply(stats_embed(await self.services.desk.stats(days)))
-
-        await answer(interaction, work(), defer_after=self.services.defer_after)
-
-    @app_commands.command(name="lookup")
-    @staff_command
-    async def lookup(self, interaction: discord.Interaction, user: discord.User) -> None:
-        """Support: another user's balance and recent history.
-
-        Args:
-            user: The Discord user to look up.
-        """
-        ledger = self.services.ledger
-
-        async def work() -> Reply:
-            found = await ledger.balance(str(user.id), by_user=True)
-            if found is None:
-                return Reply(discord.Embed(description="That user has not linked an account."))
-            rows = await ledger.history(str(user.id), 10, by_user=True) or []
-            embed = balance_embed(found, ledger.catalogue)
-            embed.title = f"Tokens of {user.display_name}"[:256]
-            recent = history_embed(rows).description or ""
-            embed.add_field(name="Recent history", value=recent[:1024], inline=False)
-            return Reply(embed)
-
-        await answer(interaction, work(), defer_after=self.services.defer_after)
-
-    @app_commands.command(name="adjust", extras=MODERATOR)
-    @staff_command
-    async def adjust(
-        self,
-        interaction: discord.Interaction,
-        user: discord.User,
-        amount: app_commands.Range[int, -1_000_000_000, 1_000_000_000],
-        reason: app_commands.Range[str, 1, 500],
-    ) -> None:
-        """Moderators: grant (+) or deduct (-) tokens, journalled with the reason.
-
-        Args:
-            user: Whose tokens.
-            amount: Tokens to add (positive) or take (negative).
-            reason: Why; it is kept in the journal.
-        """
-        ledger = self.services.ledger
-
-        async def work() -> Reply:
-            account = await ledger.account(str(user.id), by_user=True)
-            if account is None or amount == 0:
-                text = (
-                    "That user has not linked an account."
-                    if account is None
-                    else "Amount 0 changes nothing."
-                )
-                return Reply(discord.Embed(description=text, colour=BAD))
-            done = await ledger.adjust(
-                account.account_id, amount, actor=actor(interaction), reason=reason
-            )
-            assert done is not None
-            embed = discord.Embed(title="Adjusted", colour=GOOD)
-            embed.description = (
-                f"Asked {amount:+,}, applied {done.applied:+,} tokens on {user.mention}'s account."
-            )
-            if done.applied != amount:
-                embed.description += (
-                    f"\nOnly {tokens(-done.applied)} could be taken: buckets never go below zero."
-                )
-            return Reply(embed)
+            return Reply(stats_embed(await self.services.desk.stats(days), sla_hours))
 
         await answer(interaction, work(), defer_after=self.services.defer_after)

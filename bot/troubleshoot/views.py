@@ -15,10 +15,10 @@ from datetime import datetime
 
 import discord
 
+from bot.delivery import wake_deliveries
 from bot.guards import OwnerGuard, services_of, settle
 from bot.outcomes import refused_text
 from bot.style import BRAND, GOOD, clip, safe
-from bot.tickets.notices import post_to_triage
 from bot.words import tokens
 from diagnostics.desk import Opened
 from diagnostics.facts import UserFacts
@@ -143,9 +143,7 @@ async def _open_tickets(interaction: discord.Interaction, position: Position) ->
     for result in results:
         if isinstance(result, Opened):
             lines.append(f"Ticket **#{result.ticket.id}** is open; the support team has it.")
-            await post_to_triage(
-                interaction.client, services.settings.triage_channel, result.ticket
-            )
+            wake_deliveries(interaction.client)  # its triage message, decided as it opened
         else:
             lines.append(
                 refused_text(result, max_age_days=services.desk.policy.refund_max_age_days)

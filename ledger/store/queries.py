@@ -83,6 +83,10 @@ SQL: dict[str, str] = {
     " :balance_after, :due_us, :recorded_us, :reference, :note)",
     "journal_latest": "SELECT id, kind, bucket, amount, balance_after, due_us, recorded_us,"
     " reference, note FROM journal WHERE account_id = :id ORDER BY id DESC LIMIT :limit",
+    "journal_page": "SELECT id, kind, bucket, amount, balance_after, due_us, recorded_us,"
+    " reference, note FROM journal WHERE account_id = :id ORDER BY id DESC"
+    " LIMIT :limit OFFSET :offset",
+    "journal_count": "SELECT COUNT(*) FROM journal WHERE account_id = :id",
     "generation": f"SELECT {_GEN}, EXISTS (SELECT 1 FROM refunds r"
     " WHERE r.generation_id = g.generation_id) AS refunded FROM generations g"
     " WHERE generation_id = :id",

@@ -22,7 +22,9 @@ __all__ = [
     "insert_account",
     "insert_generation",
     "insert_refund",
+    "journal_count",
     "journal_latest",
+    "journal_page",
     "journal_since",
     "link_code",
     "link_failures",
@@ -174,6 +176,18 @@ def append(tx: Tx, account_id: str, entries: Sequence[Entry], recorded_us: int) 
 def journal_latest(tx: Tx, account_id: str, limit: int) -> list[HistoryRow]:
     """The latest journal rows of an account, newest first."""
     return tx.fetch_all("journal_latest", {"id": account_id, "limit": limit}, HISTORY)
+
+
+def journal_page(tx: Tx, account_id: str, limit: int, offset: int) -> list[HistoryRow]:
+    """A page of an account's journal rows, newest first."""
+    params = {"id": account_id, "limit": limit, "offset": offset}
+    return tx.fetch_all("journal_page", params, HISTORY)
+
+
+def journal_count(tx: Tx, account_id: str) -> int:
+    """How many journal rows an account has."""
+    row = tx.one("journal_count", {"id": account_id})
+    return int(row[0]) if row else 0
 
 
 def journal_since(tx: Tx, account_id: str, since_us: int) -> list[HistoryRow]:

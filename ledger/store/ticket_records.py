@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import astuple
 from enum import Enum
 from typing import Any
 
@@ -15,39 +14,62 @@ from ledger.tickets import (
     TicketCategory,
     TicketKind,
     TicketLogEntry,
+    TicketReply,
+    TicketSide,
     TicketState,
 )
 
 __all__ = [
+    "add_reply",
+    "count_of_user",
     "count_open",
     "count_open_for_user",
+    "count_queue",
     "insert_ticket",
+    "load_reply",
     "load_ticket",
     "log_action",
     "open_refund_generations",
     "open_ticket_for",
+    "overdue_unreminded",
     "queue",
+    "rate_ticket",
+    "replies_waiting",
+    "reply_received",
     "save_ticket",
+    "set_message",
+    "set_thread",
     "take_notices",
     "ticket_log",
     "ticket_logs_since",
     "tickets_of_user",
     "tickets_since",
+    "tickets_to_close",
+    "tickets_to_warn",
 ]
+
+_FIELDS = (*TICKET_COLUMNS, "failure_reason")
 
 
 def _ticket(v: tuple[Any, ...]) -> Ticket:
+    row = dict(zip(_FIELDS, v, strict=True))
+    side = row["last_reply_by"]
     return Ticket(
-        v[0],
-        TicketKind(v[1]),
-        TicketCategory(v[2]),
-        TicketState(v[3]),
-        *v[4:9],
-        tuple(tuple(pair) for pair in json.loads(v[9] or "[]")),
-        *v[10:18],
-        bool(v[18]),
-        v[19],
+        **{
+            **row,
+            "kind": TicketKind(row["kind"]),
+            "category": TicketCategory(row["category"]),
+            "state": TicketState(row["state"]),
+            "answers": tuple(tuple(pair) for pair in json.loads(row["answers"] or "[]")),
+            "notice_pending": bool(row["notice_pending"]),
+            "last_reply_by": None if side is None else TicketSide(side),
+            "quiet": bool(row["quiet"]),
+        }
     )
+
+
+def _reply(v: tuple[Any, ...]) -> TicketReply:
+    return TicketReply(*v[:6], bool(v[6]))
 
 
 def _entry(v: tuple[Any, ...]) -> tuple[int, TicketLogEntry]:
@@ -62,20 +84,21 @@ def _entry(v: tuple[Any, ...]) -> tuple[int, TicketLogEntry]:
     )
 
 
-TICKET = Shape((*TICKET_COLUMNS, "failure_reason"), _ticket)
+TICKET = Shape(_FIELDS, _ticket)
+REPLY = Shape(("id", "ticket_id", "user_id", "at_us", "actor", "text", "waiting"), _reply)
 LOG_ENTRY = Shape(
     ("ticket_id", "at_us", "actor", "action", "from_state", "to_state", "note"), _entry
 )
 
 
 def _params(ticket: Ticket) -> dict[str, Any]:
-    values = astuple(ticket)
-    params = {
-        column: value.value if isinstance(value, Enum) else value
-        for column, value in zip(TICKET_COLUMNS, values, strict=False)
-    }
+    params = {}
+    for column in TICKET_COLUMNS:
+        value = getattr(ticket, column)
+        params[column] = value.value if isinstance(value, Enum) else value
     params["answers"] = json.dumps([list(pair) for pair in ticket.answers])
     params["notice_pending"] = bool(ticket.notice_pending)
+    params["quiet"] = bool(ticket.quiet)
     return params
 
 
@@ -163,15 +186,95 @@ def queue(
     category: TicketCategory | None,
     limit: int,
     offset: int = 0,
+    overdue_before_us: int = -(1 << 62),
 ) -> list[Ticket]:
-    """Tickets in a state (default: open and claimed), of a category if given, oldest first."""
+    """Tickets in a state (default: open and claimed), of a category if given.
+
+    Open tickets opened before `overdue_before_us` with no staff response yet (overdue)
+    come first; then oldest first.
+    """
     params = {
         "state": None if state is None else state.value,
         "category": None if category is None else category.value,
         "limit": limit,
         "offset": offset,
+        "overdue_before": overdue_before_us,
     }
     return tx.fetch_all("tickets_queue", params, TICKET)
+
+
+def count_queue(tx: Tx, state: TicketState | None, category: TicketCategory | None) -> int:
+    """How many tickets `queue` would list, over every page."""
+    params = {
+        "state": None if state is None else state.value,
+        "category": None if category is None else category.value,
+    }
+    row = tx.one("tickets_queue_count", params)
+    return int(row[0]) if row else 0
+
+
+def count_of_user(tx: Tx, user_id: str) -> int:
+    """How many tickets a user has, in any state."""
+    row = tx.one("tickets_of_user_count", {"user": user_id})
+    return int(row[0]) if row else 0
+
+
+def overdue_unreminded(tx: Tx, overdue_before_us: int, limit: int) -> list[Ticket]:
+    """Open tickets opened before an instant with no staff response and no SLA reminder."""
+    params = {"overdue_before": overdue_before_us, "limit": limit}
+    return tx.fetch_all("tickets_overdue_unreminded", params, TICKET)
+
+
+def tickets_to_warn(tx: Tx, replied_before_us: int, limit: int) -> list[Ticket]:
+    """Open tickets waiting on the user since before an instant, not warned yet."""
+    params = {"replied_before": replied_before_us, "limit": limit}
+    return tx.fetch_all("tickets_to_warn", params, TICKET)
+
+
+def tickets_to_close(
+    tx: Tx, replied_before_us: int, warned_before_us: int, limit: int
+) -> list[Ticket]:
+    """Open tickets waiting on the user since before an instant, warned before another."""
+    params = {"replied_before": replied_before_us, "warned_before": warned_before_us}
+    return tx.fetch_all("tickets_to_close", {**params, "limit": limit}, TICKET)
+
+
+def set_message(tx: Tx, ticket_id: int, message_id: str) -> bool:
+    """Store the ticket's triage message id, unless one is stored; True if this one was."""
+    return tx.run("ticket_set_message", {"id": ticket_id, "message": message_id}) == 1
+
+
+def set_thread(tx: Tx, ticket_id: int, thread_id: str) -> bool:
+    """Store the ticket's thread id, unless one is stored; True if this one was."""
+    return tx.run("ticket_set_thread", {"id": ticket_id, "thread": thread_id}) == 1
+
+
+def rate_ticket(tx: Tx, ticket_id: int, rating: int, at_us: int) -> bool:
+    """Store the user's rating unless the ticket has one; True if this one was stored."""
+    return tx.run("ticket_rate", {"id": ticket_id, "rating": rating, "at": at_us}) == 1
+
+
+def add_reply(tx: Tx, ticket_id: int, user_id: str, at_us: int, actor: str, text: str) -> int:
+    """Store a message from the support team to a user; returns its number."""
+    params = {"ticket_id": ticket_id, "user_id": user_id, "at_us": at_us, "actor": actor}
+    row = tx.one("ticket_reply_insert", {**params, "text": text})
+    assert row is not None
+    return int(row[0])
+
+
+def load_reply(tx: Tx, reply_id: int) -> TicketReply | None:
+    """One message from the support team, or None."""
+    return tx.fetch("ticket_reply", {"id": reply_id}, REPLY)
+
+
+def replies_waiting(tx: Tx, user_id: str) -> list[TicketReply]:
+    """Messages from the support team a user has not received, oldest first."""
+    return tx.fetch_all("ticket_replies_waiting", {"user": user_id, "yes": True}, REPLY)
+
+
+def reply_received(tx: Tx, reply_id: int) -> bool:
+    """The user has the message now (by DM or in /tickets); False if they had it before."""
+    return tx.run("ticket_reply_received", {"id": reply_id, "yes": True, "no": False}) == 1
 
 
 def tickets_since(tx: Tx, since_us: int) -> list[Ticket]:

@@ -121,11 +121,30 @@ TABLES = (
     "ticket_log",
     "link_codes",
     "outbox",
+    "ticket_replies",
 )
 
 
+async def delivered(services: Services, within: float = 5.0) -> bool:
+    """Wait until the outbox has nothing left to deliver (a running bot delivers it)."""
+    import asyncio
+
+    deadline = asyncio.get_running_loop().time() + within
+    while await services.ledger.deliveries.waiting():
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.01)
+    return True
+
+
 async def ledger_rows(services: Services) -> dict[str, list[tuple]]:
-    """Every row of the ledger and the tickets, to compare before and after a refusal."""
+    """Every row of the ledger and the tickets, to compare before and after a refusal.
+
+    What a running bot still had to deliver is delivered first: delivering writes too
+    (the outcome, a triage message's id), and a refusal must be compared with a ledger
+    at rest.
+    """
+    await delivered(services)
     url = services.ledger.db.url
     return {t: await query(url, f"SELECT * FROM {t} ORDER BY 1") for t in TABLES}
 

@@ -21,7 +21,7 @@ USER_COMMANDS = {
     "refund",
     "tickets",
 }
-STAFF_COMMANDS = {"ticket", "lookup", "adjust"}
+STAFF_COMMANDS = {"ticket", "lookup", "adjust", "Tokens"}
 
 
 async def test_user_commands_are_global_and_installable_staff_commands_are_the_servers(desk):

@@ -117,3 +117,17 @@ async def test_a_broken_flow_file_stops_start_up_naming_the_file_and_step(sqlite
     code, err = await finished(await tokendesk("run", env=env))
     assert code == 2 and err.count("\n") == 1
     assert "broken troubleshooting flow" in err and "billing.toml" in err and "step" in err
+
+
+async def test_a_broken_canned_replies_file_stops_start_up_naming_the_reply(sqlite_url, tmp_path):
+    replies = tmp_path / "replies.toml"
+    replies.write_text('[[reply]]\nname = "Hello"\ntext = "Hi {username}"\n')
+    env = {
+        "DISCORD_TOKEN": "x",
+        "TOKENDESK_DATABASE_URL": sqlite_url,
+        "TOKENDESK_REPLIES_FILE": str(replies),
+    }
+    code, err = await finished(await tokendesk("run", env=env))
+    assert code == 2 and err.count("\n") == 1
+    assert "broken canned replies file" in err and "replies.toml" in err
+    assert "reply 1 ('Hello'): unknown placeholder {username}" in err

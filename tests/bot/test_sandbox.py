@@ -43,3 +43,40 @@ def test_command_lines_parse_like_discord_options():
         "ticket note",
         {"id": 3, "text": "two words"},
     )
+
+
+def test_staff_see_the_triage_channel_and_a_tickets_thread_with_names_for_mentions(tmp_path):
+    script = "\n".join(
+        [
+            "as erin",
+            '/refund generation_id:gen-e7 details:"it timed out"',
+            "channel triage",
+            "as sam",
+            "channel triage",
+            "click 1",
+            '/ticket reply id:1 text:"Which model was it?"',
+            "channel triage",
+            "thread 1",
+            "",
+        ]
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "sandbox"],
+        input=script,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "only the support team sees the triage channel" in out  # erin is not staff
+    assert "┌ Ticket #1: refund" in out and "User: @erin" in out
+    assert "[1] Claim" in out and "[4] Close" in out
+    assert "Claimed by: @sam" in out  # a mention, shown as a name
+    assert "Opened by @erin." in out and "Claimed by @sam." in out
+    assert "@sam wrote to the user:" in out and "> Which model was it?" in out
+    assert "<@" not in out  # no raw mention markup anywhere
+    assert "Traceback" not in done.stderr

@@ -12,7 +12,7 @@ import pytest
 
 from bot.emulator import Emulator, InteractionResult
 from tests.bot.desk import eventually, fields, open_desk, write_lock_held
-from tests.bot.test_tickets import _erin, triage
+from tests.bot.test_tickets import _erin, posted
 
 HOLD = 4.0  # seconds the lock is held: longer than Discord waits for an acknowledgement
 
@@ -66,8 +66,9 @@ def _newer(desk, known: InteractionResult | None) -> InteractionResult | None:
 async def test_a_button_is_acknowledged_while_the_database_is_locked(slow_desk):
     desk = slow_desk
     sam = desk.person("sam", "Support")
+    message = (await posted(desk))[-1]
     claimed = await _while_the_database_is_locked(
-        desk, lambda: desk.emu.click(triage(desk)[-1], "tdk:claim:1", user=sam)
+        desk, lambda: desk.emu.click(message, "tdk:claim:1", user=sam)
     )
     assert fields(claimed.embeds[0])["State"] == "being looked at"
     assert (await desk.services.desk.get(1)).state == "claimed"
@@ -91,7 +92,7 @@ async def test_a_select_is_acknowledged_while_the_database_is_locked(slow_desk):
 async def test_a_modal_is_acknowledged_while_the_database_is_locked(slow_desk):
     desk = slow_desk
     mona = desk.person("mona", "Moderator")
-    pressed = await desk.emu.click(triage(desk)[-1], "tdk:deny:1", user=mona)
+    pressed = await desk.emu.click((await posted(desk))[-1], "tdk:deny:1", user=mona)
     field_id = pressed.modal["components"][0]["components"][0]["custom_id"]
     denied = await _while_the_database_is_locked(
         desk, lambda: desk.emu.submit_modal(pressed, {field_id: "delivered fine"})

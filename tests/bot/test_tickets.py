@@ -53,6 +53,11 @@ def triage(desk):
     return desk.emu.channel_messages(desk.guild.default_channel)
 
 
+async def posted(desk, count: int = 1):
+    """The triage channel once it has `count` messages (the deliverer posts them)."""
+    return await eventually(lambda: (found := triage(desk)) and len(found) >= count and found)
+
+
 async def test_the_full_refund_journey(desk):
     await _erin(desk)
     await desk.start()
@@ -63,16 +68,16 @@ async def test_the_full_refund_journey(desk):
     opened = await desk.emu.slash(erin, "refund", generation_id="g-fail", details="timed out")
     assert opened.ephemeral and opened.embeds[0]["title"] == "Ticket #1: refund"
 
-    posted = triage(desk)
-    assert len(posted) == 1 and posted[-1].embeds[0]["title"] == "Ticket #1: refund"
+    shown = await posted(desk)
+    assert len(shown) == 1 and shown[-1].embeds[0]["title"] == "Ticket #1: refund"
     queue = await desk.emu.slash(sam, "ticket queue")
     assert "**#1** refund, open, 0 min old" in queue.embeds[0]["description"]
 
     desk.clock.advance(minutes=5)
-    claimed = await desk.emu.click(posted[-1], "tdk:claim:1", user=sam)
+    claimed = await desk.emu.click(shown[-1], "tdk:claim:1", user=sam)
     assert fields(claimed.embeds[0])["State"] == "being looked at"
     desk.clock.advance(minutes=5)
-    approved = await desk.emu.click(posted[-1], "tdk:approve:1", user=mona)
+    approved = await desk.emu.click(shown[-1], "tdk:approve:1", user=mona)
     assert fields(approved.embeds[0])["Refunded"] == "120 tokens"
 
     after = await desk.services.ledger.balance("acc-e")
@@ -95,7 +100,7 @@ async def test_without_the_moderator_role_approve_is_refused_and_changes_nothing
     await desk.emu.slash(desk.person("erin"), "refund", generation_id="g-fail")
     sam = desk.person("sam", "Support")
     before = await desk.services.ledger.balance("acc-e")
-    pressed = await desk.emu.click(triage(desk)[-1], "tdk:approve:1", user=sam)
+    pressed = await desk.emu.click((await posted(desk))[-1], "tdk:approve:1", user=sam)
     assert pressed.ephemeral and pressed.embeds[0]["title"] == "Staff only"
     typed = await desk.emu.slash(sam, "ticket approve", id=1)
     assert typed.embeds[0]["title"] == "Staff only"
@@ -192,7 +197,7 @@ async def test_deny_asks_for_a_reason_and_the_user_hears_it_in_tickets_when_dms_
     erin.user.dms_open = False
     await desk.emu.slash(erin, "refund", generation_id="g-fail")
     pressed = await desk.emu.click(
-        triage(desk)[-1], "tdk:deny:1", user=desk.person("mona", "Moderator")
+        (await posted(desk))[-1], "tdk:deny:1", user=desk.person("mona", "Moderator")
     )
     modal = pressed.modal
     assert modal is not None
@@ -210,7 +215,7 @@ async def test_triage_buttons_still_work_after_the_bot_restarts(desk):
     await _erin(desk)
     await desk.start()
     await desk.emu.slash(desk.person("erin"), "refund", generation_id="g-fail")
-    message = triage(desk)[-1]
+    message = (await posted(desk))[-1]
     await desk.stop()
     await desk.start()  # a new bot instance: only its registered DynamicItems can answer
     approved = await desk.emu.click(message, "tdk:approve:1", user=desk.person("mona", "Moderator"))
@@ -221,7 +226,7 @@ async def test_fifty_moderators_approving_at_once_pay_one_refund(desk):
     await _erin(desk)
     await desk.start()
     await desk.emu.slash(desk.person("erin"), "refund", generation_id="g-fail")
-    message = triage(desk)[-1]
+    message = (await posted(desk))[-1]
     mods = [desk.person(f"mod{n}", "Moderator") for n in range(50)]
     before = await desk.services.ledger.balance("acc-e")
     replies = await asyncio.gather(

@@ -15,7 +15,7 @@ from bot.emulator import CommandNotAvailable
 from bot.emulator.world import ADMINISTRATOR
 from bot.roles import STAFF_PERMISSIONS
 from tests.bot.desk import as_an_earlier_version_registered, eventually, fields, ledger_rows
-from tests.bot.test_tickets import _erin, triage
+from tests.bot.test_tickets import _erin, posted
 
 
 async def _mallory(desk):
@@ -64,7 +64,7 @@ async def test_another_servers_moderator_gets_nothing_from_stale_or_current_regi
 
     # Discord now offers staff commands in the support server only.
     staff_names = {c["name"] for c in staff}
-    assert staff_names == {"ticket", "lookup", "adjust"}
+    assert staff_names == {"ticket", "lookup", "adjust", "Tokens"}
     assert not staff_names & {c["name"] for c in desk.emu.registered()}
     assert desk.emu.registered(other) == []
     with pytest.raises(CommandNotAvailable):
@@ -102,7 +102,7 @@ async def test_a_role_named_like_the_configured_role_id_is_not_that_role(desk):
 
     typed = await desk.emu.slash(faker, "ticket approve", id=1)
     _staff_only(typed, str(real.id), "Moderator")
-    pressed = await desk.emu.click(triage(desk)[-1], "tdk:approve:1", user=faker)
+    pressed = await desk.emu.click((await posted(desk))[-1], "tdk:approve:1", user=faker)
     _staff_only(pressed, str(real.id), "Moderator")
     granted = await desk.emu.slash(faker, "adjust", user=faker, amount=5, reason="x")
     _staff_only(granted, str(real.id), "Moderator")
@@ -160,7 +160,7 @@ async def test_with_the_support_server_unset_staff_actions_name_the_setting(desk
     assert opened.embeds[0]["title"] == "Ticket #1: refund"
     before = await ledger_rows(desk.services)
 
-    pressed = await desk.emu.click(triage(desk)[-1], "tdk:approve:1", user=mona)
+    pressed = await desk.emu.click((await posted(desk))[-1], "tdk:approve:1", user=mona)
     _staff_only(pressed, "Moderator")
     assert "TOKENDESK_GUILD_ID" in pressed.embeds[0]["description"]
     typed = await desk.emu.slash(mona, "ticket approve", stale=True, id=1)
@@ -180,12 +180,14 @@ async def test_forged_and_replayed_staff_custom_ids_are_refused_and_change_nothi
 
     forged = await desk.emu.forge(erin, "tdk:approve:1", on=mine)  # not on that message
     _staff_only(forged, "Moderator")
-    replayed = await desk.emu.click(triage(desk)[-1], "tdk:approve:1", user=erin)
+    replayed = await desk.emu.click((await posted(desk))[-1], "tdk:approve:1", user=erin)
     _staff_only(replayed, "Moderator")
-    support_only = await desk.emu.click(triage(desk)[-1], "tdk:deny:1", user=sam)
+    support_only = await desk.emu.click((await posted(desk))[-1], "tdk:deny:1", user=sam)
     _staff_only(support_only, "Moderator")
     assert support_only.modal is None  # refused before the form opens
-    modal = await desk.emu.forge_modal(erin, "tdk:why:1", {"reason": "x"}, on=triage(desk)[-1])
+    modal = await desk.emu.forge_modal(
+        erin, "tdk:why:1", {"reason": "x"}, on=(await posted(desk))[-1]
+    )
     _staff_only(modal, "Moderator")  # a form the bot never opened for erin
     assert await ledger_rows(desk.services) == before
 
