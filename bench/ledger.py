@@ -66,7 +66,7 @@ def seed_accounts(path: str, accounts: int, rows_per_account: int = 0) -> None:
     conn.execute("BEGIN")
     conn.executemany(
         "INSERT INTO accounts VALUES (?, 'maestro', 'active', 0, ?, 0, 0, ?, 0, NULL, 0, 0, 0,"
-        " ?, ?, ?, NULL)",
+        " ?, ?, ?, NULL, NULL)",
         ((f"acc-{n}", 10**9, at, at, at, at) for n in range(accounts)),
     )
     if rows_per_account:

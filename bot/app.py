@@ -62,7 +62,9 @@ class TokendeskBot(commands.AutoShardedBot):
         )
         self.services = services
         self.gate = InteractionGate(services.metrics)
-        self.deliverer = Deliverer(services.ledger.deliveries)
+        self.deliverer = Deliverer(
+            services.ledger.deliveries, lease_s=services.settings.delivery_lease_s
+        )
         """Delivers the outbox (DMs, thread lines, triage messages) from this process."""
         self.synced = False
         self.staff_command_names: frozenset[str] = frozenset()

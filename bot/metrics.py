@@ -4,8 +4,8 @@ Counters move where the work is done: interactions in the bot's interaction gate
 events in the webhook, refunds wherever the ticket desk pays one. Gauges about the
 database (`tokendesk_tickets_open`, `tokendesk_notifications_pending`) are read from
 an async *source* at scrape time, with a short timeout; a gauge without a source stays
-0. `tokendesk_notifications_pending` has no source yet: the outbox it counts comes
-with issue 13, which only needs `metrics.watch(metrics.notifications_pending, query)`.
+0. `tokendesk_notifications_pending` counts the direct messages in the outbox not yet
+delivered (the source is set in `bot.services`).
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class Metrics:
         )
         self.notifications_pending = Gauge(
             "tokendesk_notifications_pending",
-            "Notifications waiting to be delivered, read at scrape time.",
+            "Direct messages decided but not delivered yet, read at scrape time.",
             registry=r,
         )
         self._sources: list[tuple[Gauge, Source]] = []

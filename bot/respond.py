@@ -16,9 +16,9 @@ MENTIONS_NONE = discord.AllowedMentions.none()
 
 
 class Reply:
-    """What a command answers: an embed, optional content and optional components."""
+    """What a command answers: an embed, optional content, components and a file."""
 
-    __slots__ = ("content", "embed", "view")
+    __slots__ = ("content", "embed", "file", "view")
 
     def __init__(
         self,
@@ -26,10 +26,13 @@ class Reply:
         *,
         content: str | None = None,
         view: discord.ui.View | None = None,
+        file: discord.File | None = None,
     ) -> None:
         self.embed = embed
         self.content = content
         self.view = view
+        self.file = file
+        """An attachment (a chart): sent as a multipart request."""
 
     def kwargs(self) -> dict:
         out: dict = {"allowed_mentions": MENTIONS_NONE}
@@ -39,6 +42,8 @@ class Reply:
             out["content"] = self.content
         if self.view is not None:
             out["view"] = self.view
+        if self.file is not None:
+            out["file"] = self.file
         return out
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.account.chart import ChartDrawer
 from bot.metrics import Metrics
 from bot.settings import Settings
 from diagnostics.canned import CannedReplies, load_replies
@@ -17,6 +18,7 @@ from diagnostics.tickets import Refused, TicketPolicy
 from ledger import (
     Clock,
     LedgerService,
+    OutboxKind,
     PricingTable,
     SystemClock,
     load_default_pricing,
@@ -43,9 +45,12 @@ class Services:
     defer_after: float = 1.5
     """Seconds an answer may take before the interaction is deferred (Discord allows 3)."""
     metrics: Metrics = field(default_factory=Metrics)
+    charts: ChartDrawer = field(default_factory=ChartDrawer)
+    """Draws `/usage` charts off the event loop."""
 
     async def close(self) -> None:
-        """Release the database."""
+        """Release the chart worker and the database."""
+        self.charts.close()
         await self.ledger.close()
 
 
@@ -116,6 +121,7 @@ async def build_services(
     )
     desk = CountingDesk(ledger, policy, metrics)
     metrics.watch(metrics.tickets_open, desk.open_count)
+    metrics.watch(metrics.notifications_pending, lambda: ledger.deliveries.waiting(OutboxKind.DM))
     return Services(
         settings=settings,
         clock=clock,

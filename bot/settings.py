@@ -67,6 +67,7 @@ class Settings:
     sla_hours: int = 24
     auto_close_days: int = 7
     incident_threshold: int = 20
+    delivery_lease_s: int = 60
     unknown: tuple[str, ...] = field(default=())
     """`TOKENDESK_` names found in the environment or `.env` that are not settings."""
 
@@ -199,6 +200,14 @@ SETTINGS: tuple[Setting, ...] = (
         "discord_gateway_url",
         "",
         "Tests only: a loopback Discord's gateway URL (the emulator).",
+    ),
+    Setting(
+        "TOKENDESK_DELIVERY_LEASE_S",
+        "delivery_lease_s",
+        "60",
+        "Tests only: seconds a process holds a DM it is delivering before another may take"
+        " it over.",
+        _count(1, 3600),
     ),
     Setting(
         "TOKENDESK_DB_POOL_SIZE",

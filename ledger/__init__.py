@@ -24,6 +24,7 @@ Where things live:
     operations.py             units of work over a transaction, one per operation
     unit_of_work.py           the typed unit of work other packages run in one transaction
     outbox.py, deliveries.py  what to tell people, decided in the transaction; its delivery
+    notices.py, notify.py     direct messages people choose: when each is due; choices, jobs
     service.py                LedgerService: one awaitable call, one transaction
     pricing.py, pricing.toml  what a generation costs (for /cost)
     errors.py                 the exception tree
@@ -54,6 +55,14 @@ from ledger.linking import (
     LinkOutcome,
     LinkResult,
 )
+from ledger.notices import (
+    DEFAULT_LOW_THRESHOLD,
+    MAX_LOW_THRESHOLD,
+    ROLLOVER_NOTICE_US,
+    NoticeTopic,
+    NotifyChoices,
+)
+from ledger.notify import ROLLOVER_JOB
 from ledger.operations import AdjustResult, EventResult
 from ledger.outbox import OutboxItem, OutboxKind, OutboxOutcome
 from ledger.plans import FREE, Catalogue, Plan, load_catalogue
@@ -87,15 +96,19 @@ from ledger.why import Cause, Change, ChangeCause, Charged, WhyReport
 __all__ = [
     "DAY_US",
     "DEFAULT_DATABASE_URL",
+    "DEFAULT_LOW_THRESHOLD",
     "FORECAST_DAYS",
     "FREE",
     "LINK_ATTEMPT_LIMIT",
     "LINK_ATTEMPT_WINDOW_US",
     "LINK_CODE_TTL_US",
     "MAX_LINE_BYTES",
+    "MAX_LOW_THRESHOLD",
     "MAX_USAGE_DAYS",
     "MAX_WHY_HOURS",
     "RATINGS",
+    "ROLLOVER_JOB",
+    "ROLLOVER_NOTICE_US",
     "STATEMENT_TIMEOUT_S",
     "AccountState",
     "AdjustResult",
@@ -127,6 +140,8 @@ __all__ = [
     "LinkOutcome",
     "LinkResult",
     "ModelUse",
+    "NoticeTopic",
+    "NotifyChoices",
     "OutboxBook",
     "OutboxItem",
     "OutboxKind",

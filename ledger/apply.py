@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from ledger.events import Event
+from ledger.notices import Notice, deduction_notices, failure_notices, payment_notices
 from ledger.plans import FREE, Catalogue
 from ledger.resets import catch_up
 from ledger.spending import charge_api, charge_web
@@ -32,6 +33,8 @@ class Decision(NamedTuple):
     generation: Generation | None = None
     new_account: bool = False
     new_generation: bool = False
+    notices: tuple[Notice, ...] = ()
+    """Direct messages the event calls for (`ledger.notices`), decided with it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +90,25 @@ def decide(
     if refused_reason:
         outcome = "refused"
         reason = refused_reason + (" (arrived late)" if late else "")
-    return Decision(new_state, entries + more, outcome, reason, gen, new_generation=new_gen)
+    notices = _notices(event.type, new_state, more, gen, refused_reason is not None)
+    return Decision(
+        new_state, entries + more, outcome, reason, gen, new_generation=new_gen, notices=notices
+    )
+
+
+def _notices(
+    kind: str, state: AccountState, made: list[Entry], gen: Generation | None, refused: bool
+) -> tuple[Notice, ...]:
+    """What to tell the user about the event (the resets before it never count)."""
+    if kind == "generation.charged":
+        if refused or state.low_below is None:  # the common case: nothing to decide
+            return ()
+        return tuple(deduction_notices(state, made, "charge"))
+    if kind == "generation.failed":
+        return tuple(failure_notices(state, gen))
+    if kind == "payment.failed":
+        return tuple(payment_notices(state))
+    return ()
 
 
 _Result = tuple[AccountState, list[Entry], str | None, Generation | None, bool]

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from ledger.apply import Rejection, decide
 from ledger.events import Event
+from ledger.notices import Notice
 from ledger.plans import Catalogue
 from ledger.state import AccountState, Entry, Generation
 
@@ -54,6 +55,7 @@ class BatchPlan:
         finished_generations: earlier charges the batch finished.
         journal: (account id, entry) in the order the entries were made.
         remembered: accepted events.
+        notices: direct messages the events called for, in order (`ledger.notices`).
     """
 
     results: list[EventResult] = field(default_factory=list)
@@ -64,6 +66,7 @@ class BatchPlan:
     finished_generations: dict[str, Generation] = field(default_factory=dict)
     journal: list[tuple[str, Entry]] = field(default_factory=list)
     remembered: list[Remembered] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
 
 
 def plan_batch(
@@ -73,6 +76,8 @@ def plan_batch(
     events: Sequence[Event],
     now_us: int,
     catalogue: Catalogue,
+    *,
+    low_below: dict[str, int] | None = None,
 ) -> BatchPlan:
     """Apply `events` in order to what was loaded for them, in memory.
 
@@ -83,6 +88,8 @@ def plan_batch(
         events: the validated events, in input order.
         now_us: the present.
         catalogue: the plans.
+        low_below: the `low` threshold of each Discord user the events link who wants
+            `low` notices (an account takes its new user's threshold, as stored).
 
     The three mappings are updated as the events apply; the plan says what to store.
     """
@@ -111,6 +118,7 @@ def plan_batch(
         user = after.discord_user_id
         if user is not None and (state is None or state.discord_user_id != user):
             _take_user(plan, accounts, user, account_id)
+            after = after._replace(low_below=(low_below or {}).get(user))
         accounts[account_id] = after
         if decision.new_account or account_id in plan.new_accounts:
             plan.new_accounts[account_id] = after
@@ -122,6 +130,7 @@ def plan_batch(
             _keep_generation(plan, record, event.settings, decision.new_generation)
         for entry in decision.entries:
             journal.append((account_id, entry))
+        plan.notices.extend(decision.notices)
         seen[event.id] = event.digest
         plan.remembered.append(Remembered(event.id, account_id, event.digest, decision.outcome))
         results.append(EventResult(event.id, decision.outcome, decision.reason, account_id))
@@ -135,7 +144,7 @@ def _take_user(
     plan.linked_users.add(user)
     for other_id, other in accounts.items():
         if other_id != account_id and other.discord_user_id == user:
-            unlinked = other._replace(discord_user_id=None)
+            unlinked = other._replace(discord_user_id=None, low_below=None)
             accounts[other_id] = unlinked
             target = plan.new_accounts if other_id in plan.new_accounts else plan.changed_accounts
             target[other_id] = unlinked

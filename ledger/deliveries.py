@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ledger.outbox import OutboxItem, OutboxOutcome
+from ledger.outbox import OutboxItem, OutboxKind, OutboxOutcome
 from ledger.store import outbox_records
 from ledger.store.database import Database
 
@@ -50,9 +50,21 @@ class Deliveries:
         due = self._now() + int(after_s * SECOND_US)
         await self._db.write(lambda tx: outbox_records.retry_item(tx, item_id, due))
 
-    async def waiting(self) -> int:
-        """How many items are not delivered yet."""
-        return await self._db.read(outbox_records.waiting_count)
+    async def waiting(self, kind: OutboxKind | None = None) -> int:
+        """How many items (of `kind`, if given) are not delivered yet.
+
+        Raises:
+            DatabaseUnavailable: the database cannot be reached.
+        """
+        return await self._db.read(lambda tx: outbox_records.waiting_count(tx, kind))
+
+    async def item(self, item_id: int) -> OutboxItem | None:
+        """An item by its number, delivered or not (what a message's button refers to).
+
+        Raises:
+            DatabaseUnavailable: the database cannot be reached.
+        """
+        return await self._db.read(lambda tx: outbox_records.item(tx, item_id))
 
     async def outcome(self, item_id: int) -> tuple[int | None, str | None, int] | None:
         """(done_us, outcome, attempts) of an item, or None if there is no such item."""

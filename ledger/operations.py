@@ -19,12 +19,13 @@ from ledger.linking import (
     LinkResult,
     locked_until,
 )
+from ledger.notices import deduction_notices
 from ledger.plans import Catalogue
 from ledger.refunds import Refunded, RefundRefusal, refund_problem
 from ledger.resets import catch_up
 from ledger.spending import adjust, refund
 from ledger.state import AccountState, Entry, HistoryRow
-from ledger.store import records
+from ledger.store import notify_records, records
 from ledger.store.batch_records import load_batch, write_batch
 from ledger.store.database import Tx
 
@@ -56,9 +57,20 @@ def apply_batch_op(
     """
     account_ids = {e.account_id for e in events}
     generation_ids = {e.generation_id for e in events if e.generation_id is not None}
-    loaded = load_batch(tx, account_ids, {e.id for e in events}, generation_ids)
-    plan = plan_batch(loaded.accounts, loaded.seen, loaded.generations, events, now_us, catalogue)
+    users = {e.discord_user_id for e in events if e.discord_user_id is not None}
+    loaded = load_batch(tx, account_ids, {e.id for e in events}, generation_ids, users)
+    plan = plan_batch(
+        loaded.accounts,
+        loaded.seen,
+        loaded.generations,
+        events,
+        now_us,
+        catalogue,
+        low_below=loaded.low_below,
+    )
     write_batch(tx, plan, now_us)
+    if plan.notices:
+        notify_records.add_notices(tx, plan.notices, now_us)
     return plan.results
 
 
@@ -91,6 +103,8 @@ def _store(
     tx: Tx, before: AccountState | None, decision: Decision, event: Event, now_us: int
 ) -> None:
     state = decision.state
+    if before is None or before.discord_user_id != state.discord_user_id:
+        state = notify_records.with_user_choices(tx, state)  # the new user's `low` threshold
     if decision.new_account:
         records.insert_account(tx, state)
     else:
@@ -101,6 +115,8 @@ def _store(
         else:
             records.finish_generation(tx, decision.generation)
     records.append(tx, state.account_id, decision.entries, now_us)
+    if decision.notices:
+        notify_records.add_notices(tx, decision.notices, now_us)
 
 
 def refund_op(
@@ -162,6 +178,7 @@ def adjust_op(
     state = state._replace(last_write_us=at)
     records.save_account(tx, state, before)
     records.append(tx, account_id, entries + adjusted, now_us)
+    notify_records.add_notices(tx, deduction_notices(state, adjusted, "adjustment"), now_us)
     return AdjustResult(account_id, amount, sum(e.amount for e in adjusted), tuple(adjusted))
 
 

@@ -19,6 +19,8 @@ from ledger.errors import Conflict
 from ledger.events import Event
 from ledger.insight import MAX_USAGE_DAYS, MAX_WHY_HOURS, usage_op, why_op
 from ledger.linking import LinkResult, new_link_code, normalise_code
+from ledger.notices import NotifyChoices
+from ledger.notify import change_choices_op, choices_op, rollover_notices_op
 from ledger.operations import (
     AdjustResult,
     EventResult,
@@ -315,6 +317,37 @@ class LedgerService:
             return None if state is None else usage_op(tx, state, days, now, catalogue)
 
         return await self.db.read(op)
+
+    async def notify_choices(self, discord_user_id: str) -> NotifyChoices | None:
+        """Which direct messages a user wants; None when they are linked to no account.
+
+        Raises:
+            DatabaseUnavailable: the database cannot be reached.
+        """
+        return await self.db.read(lambda tx: choices_op(tx, discord_user_id))
+
+    async def change_notify_choices(
+        self, discord_user_id: str, change: Callable[[NotifyChoices], NotifyChoices]
+    ) -> NotifyChoices | None:
+        """Change a linked user's choices as they stand now; None when they are not linked.
+
+        Raises:
+            ValueError: whatever `change` raises (a threshold out of range); nothing is kept.
+            DatabaseUnavailable: the database cannot be reached.
+        """
+        now = self.now_us()
+        return await self.db.write(lambda tx: change_choices_op(tx, discord_user_id, change, now))
+
+    async def decide_rollover_notices(self) -> int:
+        """Decide `rollover` notices for renewals at most three days away; how many are new.
+
+        Safe to run often and from several processes: each is decided once per renewal.
+
+        Raises:
+            DatabaseUnavailable: the database cannot be reached.
+        """
+        now, catalogue = self.now_us(), self.catalogue
+        return await self.db.write(lambda tx: rollover_notices_op(tx, now, catalogue))
 
     async def failed_generations(
         self, account_id: str, since_us: int, limit: int = 25

@@ -28,7 +28,8 @@ class AccountState(NamedTuple):
 
     Instants are integer microseconds since the epoch, UTC. `processed_us` is the
     instant up to which resets have been applied; `last_write_us` the latest write
-    (event, refund or adjustment), which late events are applied as of.
+    (event, refund or adjustment), which late events are applied as of. `low_below`
+    travels with the row so that deciding a `low` notice costs no query.
     """
 
     account_id: str
@@ -48,6 +49,8 @@ class AccountState(NamedTuple):
     last_write_us: int
     created_us: int
     discord_user_id: str | None = None
+    low_below: int | None = None
+    """The linked user's `low` threshold while they want `low` notices (else None)."""
 
     @property
     def total(self) -> int:

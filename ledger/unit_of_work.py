@@ -11,12 +11,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from ledger.notices import NotifyChoices
 from ledger.operations import refund_op
 from ledger.outbox import OutboxKind
 from ledger.plans import Catalogue
 from ledger.refunds import Refunded, RefundRefusal
 from ledger.state import AccountState, Generation
-from ledger.store import outbox_records, records, ticket_records
+from ledger.store import notify_records, outbox_records, records, ticket_records
 from ledger.store.database import Tx
 from ledger.tickets import Ticket, TicketCategory, TicketLogEntry, TicketReply, TicketState
 
@@ -230,6 +231,10 @@ class UnitOfWork:
     def generation(self, generation_id: str) -> Generation | None:
         """A generation by id (with whether it was refunded), or None."""
         return records.generation(self._tx, generation_id)
+
+    def notify_choices(self, discord_user_id: str) -> NotifyChoices:
+        """Which direct messages a Discord user wants (the defaults until they chose)."""
+        return notify_records.choices_of(self._tx, discord_user_id)
 
     def refund(
         self, generation_id: str, *, reference: str, actor: str, account_id: str | None = None

@@ -17,6 +17,9 @@ __all__ = ["FORECAST_DAYS", "DayUse", "Forecast", "ModelUse", "UsageReport", "Us
 
 FORECAST_DAYS = 7
 """The pace is the use of this many full UTC days before today, per day."""
+LAST_INSTANT_US = 253_402_214_400_000_000
+"""9999-12-31 00:00 UTC: a run-out further away (a huge balance, a tiny pace) is shown as
+this, the last day a date can name, instead of overflowing every calendar."""
 
 
 class UsedGeneration(NamedTuple):
@@ -138,7 +141,7 @@ def summarise(
     pace = pace_tokens / FORECAST_DAYS
     runs_out = None
     if pace > 0 and total > 0:
-        runs_out = now_us + int(total / pace * DAY_US)
+        runs_out = min(LAST_INSTANT_US, now_us + int(min(total / pace, 1e7) * DAY_US))
     return UsageReport(
         account_id=account_id,
         days=tuple(DayUse(from_us(day).date(), *counts) for day, counts in sorted(per_day.items())),

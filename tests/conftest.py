@@ -26,6 +26,7 @@ PG_URL = os.environ.get(
     "TOKENDESK_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
 TABLES = (
+    "notify_prefs",
     "outbox",
     "leases",
     "ticket_log",

@@ -118,6 +118,7 @@ async def sandbox(args: argparse.Namespace) -> int:
     from bot.emulator import Emulator
     from bot.roles import STAFF_PERMISSIONS
     from bot.sandbox.demo import DEMO_PEOPLE, load_demo
+    from bot.sandbox.events import run_event
     from bot.sandbox.terminal import Terminal
 
     logging.getLogger("discord").setLevel(logging.ERROR)  # no voice-support warnings
@@ -145,6 +146,13 @@ async def sandbox(args: argparse.Namespace) -> int:
             bot = TokendeskBot(services, guild_ready_timeout=0.05)
             await emu.start_client(bot)
             print(f"tokendesk sandbox: the real bot on an offline Discord; ledger in {folder}")
+            accounts = {p.name: p.account_id for p in DEMO_PEOPLE}
+
+            async def event(name: str, words: list[str]) -> str:
+                said = await run_event(services.ledger, accounts.get(name), words)
+                bot.deliverer.poke()
+                return said
+
             terminal = Terminal(
                 emu,
                 people,
@@ -153,6 +161,8 @@ async def sandbox(args: argparse.Namespace) -> int:
                 triage=guild.default_channel,
                 staff=frozenset(p.name for p in DEMO_PEOPLE if p.roles),
                 settle=lambda: _delivered(services),
+                files=folder,
+                events=event,
             )
             await terminal.run(sys.stdin)
             await emu.stop_client(bot)

@@ -10,6 +10,8 @@ import logging
 import re
 from typing import Any
 
+from bot.emulator.problems import INVALID_FORM_BODY, DiscordHTTPError
+from bot.emulator.schema import FieldError, form_errors
 from bot.emulator.world import World
 
 log = logging.getLogger(__name__)
@@ -64,11 +66,37 @@ def stored_embeds(embeds: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
 SENDABLE_FLAGS = 4 | 64 | 4096 | 32768
 
 
+_FILE_PART = re.compile(r"files\[(\d+)\]")
+
+
+def check_uploads(body: dict[str, Any], files: list[dict[str, Any]]) -> None:
+    """Each uploaded part is ``files[n]``, and ``attachments`` in the JSON names each ``n``.
+
+    Raises:
+        DiscordHTTPError: 400 Invalid Form Body, as Discord answers a mismatched upload.
+    """
+    if not files:
+        return
+    listed = {str(a.get("id")) for a in body.get("attachments") or [] if isinstance(a, dict)}
+    for n, upload in enumerate(files):
+        match = _FILE_PART.fullmatch(str(upload.get("name") or ""))
+        if match is None or ("attachments" in body and match.group(1) not in listed):
+            note = f"Uploaded part {upload.get('name')!r} is not a listed files[n] attachment."
+            raise DiscordHTTPError(
+                400,
+                INVALID_FORM_BODY,
+                "Invalid Form Body",
+                form_errors([FieldError(("attachments", n), note)]),
+            )
+
+
 def attachments_json(files: list[dict[str, Any]], world: World) -> list[dict[str, Any]]:
-    """Describe uploaded files as ``MessageAttachmentResponse`` objects."""
+    """Describe uploaded files as ``MessageAttachmentResponse`` objects (bytes kept)."""
     result = []
     for upload in files:
         attachment_id = world.ids.next()
+        if "data" in upload:
+            world.keep_file(attachment_id, upload["data"])
         name = upload.get("filename") or "file"
         url = f"https://cdn.discordapp.invalid/attachments/{attachment_id}/{name}"
         result.append(
@@ -111,6 +139,7 @@ def message_fields(
 ) -> dict[str, Any]:
     """Extract the stored fields of a new message from a create/callback/follow-up body."""
     body = body or {}
+    check_uploads(body, files)
     return {
         "content": body.get("content") or "",
         "embeds": stored_embeds(body.get("embeds")),
@@ -127,6 +156,7 @@ def edit_fields(
 ) -> dict[str, Any]:
     """Extract the fields an edit body changes (absent keys stay as they are)."""
     body = body or {}
+    check_uploads(body, files)
     fields: dict[str, Any] = {}
     if "content" in body:
         fields["content"] = body["content"] or ""

@@ -242,6 +242,21 @@ class Emulator(ForgedActions):
         record = self.server.tracker.latest()
         return None if record is None else InteractionResult(record, self.world)
 
+    def attachment(self, attachment: dict[str, Any]) -> bytes:
+        """The bytes of an uploaded attachment (from a message's ``attachments``)."""
+        return self.world.files[int(attachment["id"])]
+
+    def hold_answers(self) -> None:
+        """From now on, a message the bot creates is stored but Discord's answer waits,
+        as when a process dies between Discord accepting a message and hearing back."""
+        self.world.hold_answers = asyncio.Event()
+
+    def release_answers(self) -> None:
+        """Answer the held message creations, and hold no more."""
+        held, self.world.hold_answers = self.world.hold_answers, None
+        if held is not None:
+            held.set()
+
     def dms_to(self, user: Member | User) -> list[Message]:
         """Messages the bot sent to ``user`` in DMs, oldest first."""
         person = user.user if isinstance(user, Member) else user

@@ -155,7 +155,12 @@ class RestApi:
                 if part.name == "payload_json":
                     call.body = self._parse(data)
                 else:
-                    upload = {"name": part.name, "filename": part.filename, "size": len(data)}
+                    upload = {
+                        "name": part.name,
+                        "filename": part.filename,
+                        "size": len(data),
+                        "data": bytes(data),
+                    }
                     call.files.append(upload)
             return
         call.body = self._parse(await request.read())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
@@ -142,6 +143,7 @@ Listener = Callable[[str, Any], None]
 
 
 NONCE_WINDOW_S = 300.0
+MAX_FILES = 256
 """How long Discord remembers a message nonce for `enforce_nonce` (a few minutes)."""
 
 
@@ -169,6 +171,11 @@ class World:
         self._dms: dict[int, int] = {}
         self._listeners: list[Listener] = []
         self._nonces: dict[tuple[int, int, str], tuple[int, float]] = {}
+        self.files: dict[int, bytes] = {}
+        """Uploaded files' bytes by attachment id (the latest `MAX_FILES`)."""
+        self.hold_answers: asyncio.Event | None = None
+        """While an unset event: a message a bot creates is stored, then Discord's answer
+        waits for the event (a process killed meanwhile never learns its message exists)."""
 
     def listen(self, listener: Listener) -> None:
         """Call ``listener(event, obj)`` on every change.
@@ -337,6 +344,12 @@ class World:
         if len(self._nonces) > self.max_messages:
             for key in [k for k, (_, at) in self._nonces.items() if now - at > NONCE_WINDOW_S]:
                 del self._nonces[key]
+
+    def keep_file(self, attachment_id: int, data: bytes) -> None:
+        """Keep an uploaded file's bytes (the oldest are forgotten past `MAX_FILES`)."""
+        self.files[attachment_id] = data
+        while len(self.files) > MAX_FILES:
+            del self.files[next(iter(self.files))]
 
     def edit_message(self, message: Message, **fields: Any) -> Message:
         """Apply edited fields to a stored message and notify listeners."""

@@ -8,29 +8,39 @@ import shlex
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TextIO
 
 from bot.emulator import Channel, Emulator, Message
 from bot.emulator.problems import EmulatorError
 from bot.emulator.result import InteractionResult, walk_components
+from bot.sandbox.events import EVENT_HELP
 from bot.sandbox.screen import render_message
 
 log = logging.getLogger(__name__)
 
 __all__ = ["Terminal", "parse_command"]
 
-HELP = """\
+HELP = f"""\
 Type a slash command as the current user, for example:
   /balance        /reset        /rollover        /relaxed        /history limit:5
   /cost model:phoenix width:1024 height:1024 alchemy:true        /plans
+  /why hours:48   /usage days:14 (the chart is saved to a file you can open)   /notify
 Other lines:
-  as NAME         switch to another demo user (`users` lists them)
-  click N or N    press button N of the last answer
+  as NAME         switch to another demo user (`users` lists them); their new DMs show
+  click N or N    press button N of the last answer (or of the last DM shown)
   pick N [M ...]  choose option N (and M...) of the list in the last answer
   channel triage  the triage channel, as the support team sees it (staff only)
   thread N        the thread of ticket N in the triage channel (staff only)
+  event ...       the platform reports something for the current user:
+                  {EVENT_HELP}
+                  (`event failed gen-x` ends in a DM, as `/notify` promises)
   help            this text
 Ctrl-D (end of input) leaves the sandbox."""
+DM_WAIT_S = 2.0
+"""How long the terminal waits for a DM an event should cause."""
+
+EventRunner = Callable[[str, list[str]], Awaitable[str]]
 
 
 def parse_command(line: str) -> tuple[str, dict[str, Any]]:
@@ -79,6 +89,8 @@ class Terminal:
         triage: Channel | None = None,
         staff: frozenset[str] = frozenset(),
         settle: Callable[[], Awaitable[None]] | None = None,
+        files: Path | None = None,
+        events: EventRunner | None = None,
     ) -> None:
         self.emu = emulator
         self.people = people
@@ -93,6 +105,13 @@ class Terminal:
         self.last: InteractionResult | None = None
         self.shown: list[tuple[Message, dict[str, Any]]] = []
         """Buttons of the channel messages shown last, numbered from 1 in this order."""
+        self.files = files
+        """Where attachments (the /usage chart) are saved for opening."""
+        self.events = events
+        self.last_dm: Message | None = None
+        """The DM shown last, when it came after the last answer (its buttons are `click N`)."""
+        self._seen: dict[str, set[int]] = {}
+        self._saved = 0
 
     def say(self, text: str) -> None:
         print(text, file=self.out, flush=True)
@@ -121,6 +140,8 @@ class Terminal:
             if line.startswith("/"):
                 name, options = parse_command(line)
                 self.show(await self.emu.slash(self.people[self.current], name, options=options))
+            elif line.split()[0] == "event":
+                await self.event(line.split()[1:])
             elif line.startswith("as "):
                 self.switch(line[3:].strip())
             elif line == "users":
@@ -140,6 +161,8 @@ class Terminal:
                 self.say("Not understood. Type `help`.")
         except (ValueError, EmulatorError) as exc:
             self.say(f"! {exc}")
+        await asyncio.sleep(0.05)  # a DM the line caused (a decision, a notice) shows now
+        self.show_dms()
 
     def switch(self, name: str) -> None:
         if name not in self.people:
@@ -148,6 +171,7 @@ class Terminal:
         self.current = name
         self.last = None
         self.shown = []
+        self.last_dm = None
         self.say(f"You are {name}: {self.describe[name]}.")
 
     def names(self, kind: str, ident: int) -> str | None:
@@ -214,6 +238,40 @@ class Terminal:
             )
             self.say(text)
 
+    async def event(self, words: list[str]) -> None:
+        """Let the platform report an event for the current user, then wait for its DM."""
+        if self.events is None:
+            self.say("! events are not available here")
+            return
+        before = len(self._unseen())
+        self.say(await self.events(self.current, words))
+        for _ in range(int(DM_WAIT_S / 0.05)):
+            if len(self._unseen()) != before:
+                break
+            await asyncio.sleep(0.05)
+
+    def _unseen(self) -> list[Message]:
+        seen = self._seen.setdefault(self.current, set())
+        return [m for m in self.emu.dms_to(self.people[self.current]) if m.id not in seen]
+
+    def show_dms(self) -> None:
+        """Print the DMs the current user has not seen yet, oldest first."""
+        for message in self._unseen():
+            self._seen[self.current].add(message.id)
+            self.say("✉ a direct message from the bot:")
+            self.say(
+                render_message(
+                    message.content,
+                    message.embeds,
+                    _buttons(message.components),
+                    ephemeral=False,
+                    now=self.now(),
+                    names=self.names,
+                )
+            )
+            if _buttons(message.components):
+                self.last_dm, self.shown = message, []  # `click N` means this DM's buttons
+
     async def click(self, number: int) -> None:
         if self.shown:
             if not 1 <= number <= len(self.shown):
@@ -222,6 +280,14 @@ class Terminal:
             message, button = self.shown[number - 1]
             person = self.people[self.current]
             self.show(await self.emu.click(message, button["custom_id"], user=person))
+            return
+        if self.last_dm is not None:
+            buttons = _buttons(self.last_dm.components)
+            if not 1 <= number <= len(buttons):
+                self.say("! no such button on the last DM")
+                return
+            dm, self.last_dm = self.last_dm, None
+            self.show(await self.emu.click(dm, buttons[number - 1]["custom_id"]))
             return
         shown = [m for m in (self.last.messages if self.last else []) if m.action != "defer"]
         buttons = _buttons(shown[-1].components) if shown else []
@@ -246,6 +312,7 @@ class Terminal:
 
     def show(self, result: InteractionResult) -> None:
         self.last, self.shown = result, []
+        self.last_dm = None
         if result.modal is not None:
             self.say(f"(the bot opened a form: {result.modal.get('title', '')})")
         for message in result.messages or []:
@@ -265,6 +332,20 @@ class Terminal:
                 for number, option in enumerate(menu["options"], start=1):
                     extra = f": {option['description']}" if option.get("description") else ""
                     self.say(f"  (pick {number}) {option['label']}{extra}")
+            stored = self.emu.world.messages.get(message.message_id)
+            for attachment in stored.attachments if stored is not None else []:
+                self.say(self.save(attachment))
+
+    def save(self, attachment: dict[str, Any]) -> str:
+        """Save an attachment where it can be opened; the line that says where."""
+        name = attachment.get("filename") or "file"
+        where = f"[{name}, {attachment.get('size', 0):,} bytes: the image in the answer]"
+        if self.files is None:
+            return where
+        self._saved += 1
+        path = self.files / f"{self._saved}-{name}"
+        path.write_bytes(self.emu.attachment(attachment))
+        return f"{where}\n  saved to {path} (open it to see it)"
 
 
 def _buttons(components: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -72,6 +72,9 @@ def _reads(dialect: str) -> dict[str, str]:
         "batch_events": f"SELECT event_id, digest FROM events WHERE {_in('event_id', dialect)}",
         "batch_generations": f"SELECT {_GEN}, {_REFUNDED} AS refunded FROM generations g"
         f" WHERE {_in('g.generation_id', dialect)}",
+        # The `low` thresholds of the users a batch links (only those who want `low`).
+        "batch_low_below": "SELECT user_id, low_threshold FROM notify_prefs"
+        f" WHERE on_low AND {_in('user_id', dialect)}",
     }
 
 
@@ -95,7 +98,8 @@ def _positional_insert(table: str, columns: tuple[str, ...]) -> str:
 
 BATCH_SQLITE: dict[str, str] = {
     **_reads("sqlite"),
-    "batch_unlink_users": "UPDATE accounts SET discord_user_id = NULL WHERE discord_user_id = ?",
+    "batch_unlink_users": "UPDATE accounts SET discord_user_id = NULL, low_below = NULL"
+    " WHERE discord_user_id = ?",
     "batch_event_insert": _positional_insert("events", EVENT_COLUMNS),
     "batch_account_insert": _positional_insert("accounts", ACCOUNT_COLUMNS),
     # Numbered parameters: the row's values in column order, the id first.
@@ -117,7 +121,7 @@ BATCH_POSTGRES: dict[str, str] = {
     # Locked in account id order, so that two batches naming the same accounts wait for
     # each other instead of deadlocking (the rows are locked after the sort).
     "batch_accounts": _reads("postgresql")["batch_accounts"] + " ORDER BY account_id FOR UPDATE",
-    "batch_unlink_users": "UPDATE accounts SET discord_user_id = NULL"
+    "batch_unlink_users": "UPDATE accounts SET discord_user_id = NULL, low_below = NULL"
     " WHERE discord_user_id = ANY(:users)",
     "batch_event_insert": _insert_unnest("events", EVENT_COLUMNS),
     "batch_account_insert": _insert_unnest("accounts", ACCOUNT_COLUMNS),

@@ -27,22 +27,26 @@ __all__ = ["Loaded", "load_batch", "write_batch"]
 
 _GENERATION_ROW = (*GENERATION_COLUMNS, "settings")
 _SEEN = Shape(("event_id", "digest"), tuple)
+_LOW_BELOW = Shape(("user_id", "low_threshold"), tuple)
 
 
 class Loaded:
-    """What the database holds for a batch: accounts, seen event digests, generations."""
+    """What the database holds for a batch: accounts, seen event digests, generations,
+    and the `low` thresholds of the users it links."""
 
-    __slots__ = ("accounts", "generations", "seen")
+    __slots__ = ("accounts", "generations", "low_below", "seen")
 
     def __init__(
         self,
         accounts: dict[str, AccountState],
         seen: dict[str, str],
         generations: dict[str, Generation],
+        low_below: dict[str, int] | None = None,
     ) -> None:
         self.accounts = accounts
         self.seen = seen
         self.generations = generations
+        self.low_below = low_below or {}
 
 
 def _ids(tx: Tx, ids: set[str]) -> Any:
@@ -51,9 +55,14 @@ def _ids(tx: Tx, ids: set[str]) -> Any:
 
 
 def load_batch(
-    tx: Tx, account_ids: set[str], event_ids: set[str], generation_ids: set[str]
+    tx: Tx,
+    account_ids: set[str],
+    event_ids: set[str],
+    generation_ids: set[str],
+    users: set[str] | None = None,
 ) -> Loaded:
-    """Lock and read the batch's accounts, then read its seen events and generations."""
+    """Lock and read the batch's accounts, then read its seen events and generations,
+    and the `low` thresholds of the Discord users it links (a read only when it links)."""
     if tx.dialect == "postgresql":
         tx.run("batch_plan_each", {})
     accounts = tx.fetch_all("batch_accounts", {"ids": _ids(tx, account_ids)}, ACCOUNT)
@@ -63,10 +72,14 @@ def load_batch(
         generations = tx.fetch_all(
             "batch_generations", {"ids": _ids(tx, generation_ids)}, GENERATION
         )
+    low_below: list[tuple[str, int]] = []
+    if users:
+        low_below = tx.fetch_all("batch_low_below", {"ids": _ids(tx, users)}, _LOW_BELOW)
     return Loaded(
         {a.account_id: a for a in accounts},
         dict(seen),
         {g.generation_id: g for g in generations},
+        dict(low_below),
     )
 
 

@@ -13,6 +13,7 @@ __all__ = [
     "add_item",
     "claim_items",
     "finish_item",
+    "item",
     "item_outcome",
     "release_lease",
     "retry_item",
@@ -70,10 +71,18 @@ def retry_item(tx: Tx, item_id: int, due_us: int) -> None:
     tx.run("outbox_retry", {"id": item_id, "due": due_us})
 
 
-def waiting_count(tx: Tx) -> int:
-    """How many items are not delivered yet."""
-    row = tx.one("outbox_waiting", {})
+def waiting_count(tx: Tx, kind: OutboxKind | None = None) -> int:
+    """How many items (of a kind, if given) are not delivered yet."""
+    if kind is None:
+        row = tx.one("outbox_waiting", {})
+    else:
+        row = tx.one("outbox_waiting_kind", {"kind": kind.value})
     return int(row[0]) if row else 0
+
+
+def item(tx: Tx, item_id: int) -> OutboxItem | None:
+    """An item by its number, delivered or not."""
+    return tx.fetch("outbox_item", {"id": item_id}, ITEM)
 
 
 def item_outcome(tx: Tx, item_id: int) -> tuple[int | None, str | None, int] | None:

@@ -34,6 +34,7 @@ ACCOUNT_COLUMNS = (
     "last_write_us",
     "created_us",
     "discord_user_id",
+    "low_below",
 )
 GENERATION_COLUMNS = (
     "generation_id",
@@ -76,7 +77,8 @@ SQL: dict[str, str] = {
     "account_update": "UPDATE accounts SET "
     + ", ".join(f"{c} = :{c}" for c in ACCOUNT_COLUMNS[1:])
     + " WHERE account_id = :account_id",
-    "unlink_user": "UPDATE accounts SET discord_user_id = NULL"
+    # An account keeps its user's `low` threshold only while that user is linked to it.
+    "unlink_user": "UPDATE accounts SET discord_user_id = NULL, low_below = NULL"
     " WHERE discord_user_id = :user AND account_id <> :id",
     "journal_insert": "INSERT INTO journal (account_id, kind, bucket, amount, balance_after,"
     " due_us, recorded_us, reference, note) VALUES (:account_id, :kind, :bucket, :amount,"
@@ -106,7 +108,10 @@ SQL: dict[str, str] = {
     ),
     "link_code_insert": _insert("link_codes", ("code", "account_id", "expires_us")),
     "link_code": "SELECT account_id, expires_us, used_us FROM link_codes WHERE code = :code",
-    "link_user": "UPDATE accounts SET discord_user_id = :user WHERE account_id = :id",
+    # (`:chooser` is the user again: PostgreSQL types each parameter from one use.)
+    "link_user": "UPDATE accounts SET discord_user_id = :user, low_below = (SELECT CASE"
+    " WHEN p.on_low THEN p.low_threshold END FROM notify_prefs p WHERE p.user_id = :chooser)"
+    " WHERE account_id = :id",
     "ping": "SELECT 1",
     "journal_since": "SELECT due_us, kind, bucket, amount, balance_after, reference, note"
     " FROM journal WHERE account_id = :id AND due_us > :since ORDER BY id",

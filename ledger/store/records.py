@@ -286,7 +286,7 @@ def use_link_code(tx: Tx, code: str, discord_user_id: str, account_id: str, now_
     if tx.run("link_code_use", {"code": code, "now": now_us}) != 1:
         return False
     tx.run("unlink_user", {"user": discord_user_id, "id": account_id})
-    tx.run("link_user", {"user": discord_user_id, "id": account_id})
+    tx.run("link_user", {"user": discord_user_id, "chooser": discord_user_id, "id": account_id})
     return True
 
 

@@ -20,6 +20,9 @@ USER_COMMANDS = {
     "troubleshoot",
     "refund",
     "tickets",
+    "why",
+    "usage",
+    "notify",
 }
 STAFF_COMMANDS = {"ticket", "lookup", "adjust", "Tokens"}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -45,6 +46,22 @@ def test_command_lines_parse_like_discord_options():
     )
 
 
+def _sandbox(script: str, folder) -> str:
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "sandbox"],
+        input=script,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=folder,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    return done.stdout
+
+
 def test_staff_see_the_triage_channel_and_a_tickets_thread_with_names_for_mentions(tmp_path):
     script = "\n".join(
         [
@@ -60,18 +77,7 @@ def test_staff_see_the_triage_channel_and_a_tickets_thread_with_names_for_mentio
             "",
         ]
     )
-    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "sandbox"],
-        input=script,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    out = done.stdout
+    out = _sandbox(script, tmp_path)
     assert "only the support team sees the triage channel" in out  # erin is not staff
     assert "┌ Ticket #1: refund" in out and "User: @erin" in out
     assert "[1] Claim" in out and "[4] Close" in out
@@ -79,4 +85,18 @@ def test_staff_see_the_triage_channel_and_a_tickets_thread_with_names_for_mentio
     assert "Opened by @erin." in out and "Claimed by @sam." in out
     assert "@sam wrote to the user:" in out and "> Which model was it?" in out
     assert "<@" not in out  # no raw mention markup anywhere
-    assert "Traceback" not in done.stderr
+
+
+def test_the_sandbox_saves_the_usage_chart_and_shows_dms_and_events(tmp_path):
+    script = "/usage days:7\nas erin\nevent failed gen-x 40\nclick 1\nevent payment\nevent nope\n"
+    out = _sandbox(script, tmp_path)
+    saved = re.search(r"saved to (\S+\.png) \(open it", out)
+    assert saved and Path(saved.group(1)).read_bytes().startswith(b"\x89PNG")
+    # erin's demo failure was told by DM before she came; the sandbox shows it on switching.
+    switched = out.split("You are erin", 1)[1]
+    assert switched.index("✉ a direct message") < switched.index("gen-e7")
+    assert "generation.charged: applied; generation.failed: applied" in out
+    assert "`gen-x` failed and cost you 40 tokens." in out
+    assert "Ticket #1: refund of gen-x" in out  # its button opened the ticket
+    assert "payment.failed: applied" in out  # payment DMs are off until /notify turns them on
+    assert "! try: event failed GEN" in out

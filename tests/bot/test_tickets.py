@@ -46,6 +46,11 @@ async def _erin(desk) -> None:
         cost=3,
     )
     await desk.send("generation.succeeded", "2026-03-10T08:03:00Z", "acc-e", generation_id="g-fine")
+    # These tests follow decisions: erin's `failed` notice for g-fail is tested in
+    # test_notices, so she does not want it here.
+    await desk.services.ledger.change_notify_choices(
+        desk.uid("erin"), lambda c: c.toggled("failed")
+    )
     desk.clock.set(desk.clock.now().replace(hour=12, minute=0))
 
 

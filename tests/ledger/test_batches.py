@@ -1,5 +1,8 @@
 """A batch applied in memory ends exactly as its events applied one by one, on both databases.
 
+That includes the notices the events call for (`failed`, `payment`, and `low` for users
+whose threshold their account row carries once linked), written to the outbox.
+
 The same random streams (the generator of `test_properties`, with re-sent ids, conflicting
 ids, Discord links, unknown accounts and reused generation ids mixed in) are cut into
 batches and applied three ways: as batches on SQLite, as batches on PostgreSQL, and event
@@ -12,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
+import sqlite3
 import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -102,7 +106,26 @@ class _Fallbacks(logging.Handler):
         self.count += "event by event" in record.getMessage()
 
 
+CHOICES = (("111", True, 150), ("222", True, 40_000), ("333", False, 1_000))
+"""Users' notification choices: `low` below 150, `low` below 40,000, `low` off."""
+
+
+async def _choose(url: str) -> None:
+    """Store the users' choices with the test's own SQL, before any event."""
+    sql = (
+        "INSERT INTO notify_prefs (user_id, on_failed, on_low, low_threshold, on_rollover,"
+        " on_payment, updated_us) VALUES (?, ?, ?, ?, ?, ?, 0)"
+    )
+    if url.startswith("sqlite"):
+        with sqlite3.connect(url.split("///", 1)[1]) as conn:
+            conn.executemany(sql, [(u, True, low, n, False, True) for u, low, n in CHOICES])
+        return
+    for user, low, threshold in CHOICES:
+        await query(url, sql, user, True, low, threshold, False, True)
+
+
 async def _run(url: str, batches: list[list[dict[str, Any]]], *, one_by_one: bool) -> dict:
+    await _choose(url)
     fallbacks = _Fallbacks()
     logger = logging.getLogger("ledger.service")
     logger.addHandler(fallbacks)
@@ -139,6 +162,7 @@ async def _tables(url: str) -> dict[str, list[tuple]]:
         "generations": "generation_id",
         "events": "event_id",
         "refunds": "generation_id",
+        "outbox": "id",
     }
     out = {}
     for table, order in orders.items():

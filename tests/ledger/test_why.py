@@ -187,3 +187,16 @@ def test_why_sums_to_the_balance_at_both_instants(events, migrated_sqlite_templa
         path = str(Path(folder) / "why.db")
         shutil.copy(migrated_sqlite_template, path)
         asyncio.run(_why_matches_balances(path, events))
+
+
+async def test_a_run_out_beyond_any_calendar_is_the_last_nameable_day(book):
+    from ledger.usage import LAST_INSTANT_US
+
+    await book.ok(created("2026-03-01T09:00:00Z", "maestro"))
+    await book.ok(event("api_credits.added", "2026-03-01T09:00:00Z", amount=1))
+    await book.service.adjust("acc", 10**12, actor="mona", reason="a very large grant")
+    await book.ok(charged("2026-03-09T10:00:00Z", "g-1", 1))
+    book.clock.set(datetime(2026, 3, 10, 12, tzinfo=UTC))
+    report = await book.service.usage("acc", 7)
+    assert report.forecast.runs_out_us == LAST_INSTANT_US
+    assert report.forecast.before_next_grant is False
