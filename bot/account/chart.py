@@ -4,6 +4,13 @@ matplotlib is imported the first time a chart is drawn, never at start-up. Drawi
 in one worker thread of its own (`ChartDrawer`), off the event loop, one chart at a
 time: matplotlib's object API with the Agg canvas keeps no global figure state, and
 one thread at a time keeps its font cache and renderer out of each other's way.
+
+Text is what costs (axes, ticks and their labels: about nine tenths of a drawing). The
+axes' tops are rounded up to a round figure (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 times a
+power of ten), so
+one frame (axes, labels, legend, title) serves every chart with the same days and the
+same tops: it is drawn once and kept (`FRAMES` of them), and each chart only puts its
+bars on a copy of it (matplotlib's "blitting").
 """
 
 from __future__ import annotations
@@ -11,7 +18,9 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import math
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -19,9 +28,13 @@ from datetime import date
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CHART_FILENAME", "ChartDrawer", "DayBar", "draw_usage_chart"]
+__all__ = ["CHART_FILENAME", "FRAMES", "ChartDrawer", "DayBar", "draw_usage_chart", "round_top"]
 
 CHART_FILENAME = "usage.png"
+FRAMES = 24
+"""Frames kept per figure (under 1 MB each: the axes for one set of days and tops).
+
+The least recently used goes first."""
 _TOKENS = "#5865F2"
 _RELAXED = "#B5BAC1"
 _API = "#EB459E"
@@ -79,7 +92,8 @@ class _Chart:
             series.append((1, _API, "API credits"))
         self.series = []
         for row, colour, label in series:
-            bars = PolyCollection([], facecolors=colour, linewidths=0, label=label)
+            # animated: left out of the frame, drawn over it for each chart
+            bars = PolyCollection([], facecolors=colour, linewidths=0, label=label, animated=True)
             self.axes[row].add_collection(bars)
             self.series.append(bars)
         self.axes[0].set_ylabel("tokens")
@@ -92,27 +106,66 @@ class _Chart:
             ax.yaxis.set_major_formatter(count)
             ax.spines[["top", "right"]].set_visible(False)
             ax.tick_params(labelsize=8, colors=_INK)
+        self.frames: OrderedDict[tuple, object] = OrderedDict()
 
     def draw(self, days: Sequence[DayBar], title: str) -> bytes:
         spent = [d.tokens for d in days]
         relaxed = [d.relaxed for d in days]
+        tops = [round_top(max(s + r for s, r in zip(spent, relaxed, strict=True)))]
+        if len(self.axes) > 1:
+            tops.append(round_top(max(d.api_credits for d in days)))
+        key = (days[0].day, len(days), title, *tops)
+        frame = self.frames.get(key)
+        if frame is None:
+            frame = self._frame(days, title, tops)
+            self.frames[key] = frame
+            if len(self.frames) > FRAMES:
+                self.frames.popitem(last=False)
+        else:
+            self.frames.move_to_end(key)
+            self._limits(len(days), tops)  # the bars are placed by the axes' limits
+            self.canvas.restore_region(frame)
         flat = [0] * len(days)
         heights = [(spent, flat), (relaxed, spent), ([d.api_credits for d in days], flat)]
-        for bars, (values, bottoms) in zip(self.series, heights, strict=False):
+        rows = [0, 0, 1]
+        for bars, row, (values, bottoms) in zip(self.series, rows, heights, strict=False):
             bars.set_verts(_boxes(values, bottoms))
-        tops = [max(s + r for s, r in zip(spent, relaxed, strict=True))]
-        if len(self.axes) > 1:
-            tops.append(max(d.api_credits for d in days))
-        for ax, top in zip(self.axes, tops, strict=True):
-            ax.set_ylim(0, max(1, top) * 1.08)
-            ax.set_xlim(-0.6, len(days) - 0.4)
+            self.axes[row].draw_artist(bars)
+        return self._png()
+
+    def _frame(self, days: Sequence[DayBar], title: str, tops: list[int]) -> object:
+        """Draw the axes, labels and title for these days and tops; keep a copy of them."""
+        self._limits(len(days), tops)
         step = max(1, len(days) // 8)
         ticks = list(range(len(days) - 1, -1, -step))[::-1]
         self.axes[-1].set_xticks(ticks, [days[n].day.strftime("%b %d") for n in ticks])
         self.title.set_text(title)
+        self.canvas.draw()  # everything but the (animated) bars
+        return self.canvas.copy_from_bbox(self.figure.bbox)
+
+    def _limits(self, count: int, tops: list[int]) -> None:
+        for ax, top in zip(self.axes, tops, strict=True):
+            ax.set_ylim(0, top)
+            ax.set_xlim(-0.6, count - 0.4)
+
+    def _png(self) -> bytes:
+        from matplotlib.image import imsave
+
         out = io.BytesIO()
-        self.figure.savefig(out, format="png", pil_kwargs={"compress_level": 1})
+        pixels = memoryview(self.canvas.buffer_rgba())
+        imsave(out, pixels, format="png", pil_kwargs={"compress_level": 1})
         return out.getvalue()
+
+
+def round_top(value: int) -> int:
+    """The top of an axis showing `value`: the round figure (1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8
+    times a power of ten) at or above a twentieth more than it, so the tallest bar has room."""
+    wanted = max(1.0, value * 1.05)
+    power = 10 ** math.floor(math.log10(wanted))
+    for step in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if step * power >= wanted:
+            return max(1, math.ceil(step * power))
+    raise AssertionError("unreachable: 10 times the power is always enough")
 
 
 def _boxes(heights: Sequence[int], bottoms: Sequence[int]) -> list[tuple]:
