@@ -91,3 +91,48 @@ async def test_failures_over_the_threshold_within_15_minutes_raise_one_alert(boo
         await book.ok(_charged(f"2026-03-10T13:2{n}:00Z", f"g{n}", 10))
         await book.ok(failed(f"2026-03-10T13:2{n}:30Z", f"g{n}"))
     assert len(await _alerts(book.service.db.url)) == 2
+
+
+async def test_two_processes_applying_failures_at_once_raise_one_alert(any_url, clock):
+    """Two writers (two engines: two processes on PostgreSQL) apply bursts of one model's
+    failures at the same moment; the threshold is crossed in both, and one alert is made."""
+    import asyncio
+    from datetime import datetime
+
+    from ledger.events import parse_event
+    from ledger.service import LedgerService
+    from ledger.store.database import open_database
+
+    dbs = [open_database(any_url) for _ in range(2)]
+    services = [LedgerService(db, clock, incident_threshold=5) for db in dbs]
+    try:
+        clock.set(datetime.fromisoformat("2026-03-10T12:30:00Z"))
+
+        def parsed(body):
+            return parse_event(body, services[0].catalogue)
+
+        setup = [
+            parsed(created("2026-03-01T09:00:00Z", "maestro", account=f"a{n}")) for n in (0, 1)
+        ]
+        for n in range(16):
+            account = f"a{n % 2}"
+            setup.append(
+                parsed(_charged(f"2026-03-10T12:00:{n:02}Z", f"g{n}", 10, account=account))
+            )
+        await services[0].apply_many(setup)
+        bursts = [
+            [
+                parsed(failed(f"2026-03-10T12:10:{n:02}Z", f"g{n}", account=f"a{n % 2}"))
+                for n in range(k, 16, 2)
+            ]
+            for k in (0, 1)
+        ]
+        for _ in range(2):  # the second round finds the alert made and adds none
+            await asyncio.gather(*(s.apply_many(b) for s, b in zip(services, bursts, strict=True)))
+        alerts = await _alerts(any_url)
+        assert [key for _, _, key in alerts] == ["incident:1"]
+        rows = await query(any_url, "SELECT model, failures FROM incident_alerts")
+        assert [tuple(r) for r in rows] in ([("phoenix", 8)], [("phoenix", 16)])
+    finally:
+        for db in dbs:
+            await db.close()
