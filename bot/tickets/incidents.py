@@ -25,7 +25,7 @@ from bot.incidents import BadWindow, parse_window, refunded_text
 from bot.respond import MENTIONS_NONE, Reply, answer
 from bot.roles import STAFF_CONTEXTS, STAFF_INSTALLS, STAFF_PERMISSIONS, staff_refusal
 from bot.services import Services
-from bot.style import BAD, GOOD, WARN, clip
+from bot.style import BAD, GOOD, WARN, clip, safe
 from bot.tickets.views import actor
 from bot.words import tokens
 from ledger import ALERT_WINDOW_US, IncidentWindow, OutboxItem, OutboxOutcome, from_us
@@ -120,12 +120,12 @@ def alert_message(item: OutboxItem) -> dict:
     """The alert as posted in the triage channel (`Messageable.send` keywords)."""
     p = item.payload
     since, at, until = (from_us(int(p[k])) for k in ("since_us", "at_us", "until_us"))
-    model = clip(str(p["model"]), 128)
+    model = safe(str(p["model"]), 160)  # from the platform: shown as text
     minutes = ALERT_WINDOW_US // 60_000_000
     embed = discord.Embed(
         title=clip(f"Incident: {model} is failing", 256),
         description=(
-            f"**{int(p['failures']):,}** generations of `{model}` failed within {minutes}"
+            f"**{int(p['failures']):,}** generations of **{model}** failed within {minutes}"
             f" minutes (from {discord.utils.format_dt(since, 'T')} to"
             f" {discord.utils.format_dt(at, 'T')}, {discord.utils.format_dt(at, 'R')}),"
             f" on {int(p['accounts']):,} accounts; their charges took"
@@ -136,7 +136,7 @@ def alert_message(item: OutboxItem) -> dict:
     embed.add_field(
         name="Refund all",
         value=(
-            f"Moderators: refunds every charged failure of `{model}` reported from"
+            f"Moderators: refunds every charged failure of **{model}** reported from"
             f" {discord.utils.format_dt(since, 'f')} to {discord.utils.format_dt(until, 'f')}"
             " that is not refunded yet, each on its own ticket. Press it again later for"
             " failures reported since."

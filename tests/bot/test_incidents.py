@@ -150,7 +150,7 @@ async def test_an_alert_is_posted_once_and_only_moderators_can_refund_all(desk):
     assert embed["title"] == "Incident: phoenix is failing"
     # The third failure within 15 minutes of the latest one was ben's second (09:11:01).
     said = embed["description"]
-    assert "**4** generations of `phoenix` failed within 15 minutes" in said
+    assert "**4** generations of **phoenix** failed within 15 minutes" in said
     assert "on 2 accounts; their charges took 422 tokens" in said
     assert [c["label"] for row in alert.components for c in row["components"]] == ["Refund all"]
     sam, mona = desk.person("sam", "Support"), desk.person("mona", "Moderator")
