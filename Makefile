@@ -36,6 +36,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ledger.py
+	$(BIN)/python bench/incident.py
 
 clean:
 	rm -rf $(VENV)

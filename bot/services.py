@@ -11,7 +11,7 @@ from bot.account.chart import ChartDrawer
 from bot.metrics import Metrics
 from bot.settings import Settings
 from diagnostics.canned import CannedReplies, load_replies
-from diagnostics.desk import Decided, Opened, TicketDesk
+from diagnostics.desk import Decided, IncidentRefunds, Opened, TicketDesk
 from diagnostics.flow_model import FlowSet
 from diagnostics.flows import load_default_flows, load_flows
 from diagnostics.tickets import Refused, TicketPolicy
@@ -77,7 +77,8 @@ def read_replies(path: str | None) -> CannedReplies:
 class CountingDesk(TicketDesk):
     """The ticket desk, counting the tokens its refunds return (`tokendesk_refunded_tokens`).
 
-    Every refund is paid by `act` (an approval) or `open_refund` (auto-approval).
+    Every refund is paid by `act` (an approval), `open_refund` (auto-approval) or
+    `refund_incident`.
     """
 
     def __init__(self, ledger: LedgerService, policy: TicketPolicy, metrics: Metrics) -> None:
@@ -89,6 +90,11 @@ class CountingDesk(TicketDesk):
         if isinstance(result, Decided) and result.refund is not None:
             self.metrics.refunded_tokens.inc(result.refund.total)
         return result
+
+    async def refund_incident(self, *args: Any, **kwargs: Any) -> IncidentRefunds:
+        done = await super().refund_incident(*args, **kwargs)
+        self.metrics.refunded_tokens.inc(done.total)
+        return done
 
     async def open_refund(self, *args: Any, **kwargs: Any) -> Opened | Refused:
         result = await super().open_refund(*args, **kwargs)
@@ -110,7 +116,12 @@ async def build_services(
     clock = clock or SystemClock()
     replies = read_replies(settings.replies_file)  # a broken replies file stops start-up
     flows = read_flows(settings.flows_dir)  # and so does a broken flow file
-    ledger = await open_ledger(settings.database_url, clock, pool_size=settings.db_pool_size)
+    ledger = await open_ledger(
+        settings.database_url,
+        clock,
+        pool_size=settings.db_pool_size,
+        incident_threshold=settings.incident_threshold,
+    )
     metrics = metrics or Metrics()
     policy = TicketPolicy(
         refund_max_age_days=settings.refund_max_age_days,

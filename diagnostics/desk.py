@@ -8,7 +8,8 @@ it (outbox items; see `diagnostics.decisions`).
 
 Where the pieces live: `opening` (new tickets), `decisions` (the one decision path and
 what each change announces), `conversation` (replies, answers, ratings), `deadlines`
-(the SLA and auto-close jobs), `desk_stats` (figures), `desk_topics` (outbox topics).
+(the SLA and auto-close jobs), `desk_stats` (figures), `desk_topics` (outbox topics),
+`incidents` (refunding every failure of an incident, each on a ticket of its own).
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ from diagnostics.deadlines import Swept, sweep_in
 from diagnostics.decisions import Decided, decide_in
 from diagnostics.desk_stats import Stats, stats_of
 from diagnostics.desk_topics import DECISION_NOTICE, SYSTEM
+from diagnostics.incidents import IncidentRefunds, refund_incident
 from diagnostics.opening import Opened, open_complaint_in, open_refund_in
 from diagnostics.tickets import Problem, Refused, TicketPolicy, transition
 from ledger import (
     DAY_US,
     Conflict,
+    IncidentWindow,
     LedgerService,
     Ticket,
     TicketAction,
@@ -45,6 +48,7 @@ __all__ = [
     "SYSTEM",
     "Answered",
     "Decided",
+    "IncidentRefunds",
     "Opened",
     "Page",
     "Rated",
@@ -137,6 +141,23 @@ class TicketDesk:
         """
         chosen = TicketAction(action)
         return await self.ledger.write(lambda uow: decide_in(uow, ticket_id, chosen, actor, text))
+
+    async def refund_incident(
+        self, window: IncidentWindow, actor: str, reason: str | None = None
+    ) -> IncidentRefunds:
+        """Refund every failure of an incident's window, each through its own ticket.
+
+        See `diagnostics.incidents`: an open refund ticket of one of them is approved,
+        the others get tickets opened approved (`quiet`); nothing is refunded twice.
+
+        Raises:
+            DatabaseUnavailable: the database cannot be reached.
+        """
+        return await refund_incident(self.ledger, window, actor, reason)
+
+    async def incident_window(self, alert_id: int) -> IncidentWindow | None:
+        """The model and window an incident alert's `Refund all` refunds, if it exists."""
+        return await self.ledger.read(lambda uow: uow.incidents.alert_window(alert_id))
 
     async def reply(self, ticket_id: int, actor: str, text: str) -> Replied | Refused:
         """The support team writes to the ticket's user (by DM, or in `/tickets`).

@@ -39,6 +39,14 @@ from ledger.cycles import DAY_US, from_us, next_midnight, to_us
 from ledger.deliveries import Deliveries
 from ledger.errors import CatalogueError, Conflict, DatabaseUnavailable, LedgerError, PricingError
 from ledger.events import MAX_LINE_BYTES, Event, Invalid, parse_event, parse_line
+from ledger.incidents import (
+    ALERT_SPACING_US,
+    ALERT_WINDOW_US,
+    DEFAULT_INCIDENT_THRESHOLD,
+    INCIDENT_ALERT,
+    INCIDENT_BATCH,
+    IncidentWindow,
+)
 from ledger.ingest import (
     IngestReport,
     LineResult,
@@ -89,16 +97,21 @@ from ledger.tickets import (
     TicketSide,
     TicketState,
 )
-from ledger.unit_of_work import OutboxBook, TicketBook, UnitOfWork
+from ledger.unit_of_work import IncidentBook, OutboxBook, TicketBook, UnitOfWork
 from ledger.usage import FORECAST_DAYS, DayUse, Forecast, ModelUse, UsageReport
 from ledger.why import Cause, Change, ChangeCause, Charged, WhyReport
 
 __all__ = [
+    "ALERT_SPACING_US",
+    "ALERT_WINDOW_US",
     "DAY_US",
     "DEFAULT_DATABASE_URL",
+    "DEFAULT_INCIDENT_THRESHOLD",
     "DEFAULT_LOW_THRESHOLD",
     "FORECAST_DAYS",
     "FREE",
+    "INCIDENT_ALERT",
+    "INCIDENT_BATCH",
     "LINK_ATTEMPT_LIMIT",
     "LINK_ATTEMPT_WINDOW_US",
     "LINK_CODE_TTL_US",
@@ -131,6 +144,8 @@ __all__ = [
     "Forecast",
     "Generation",
     "HistoryRow",
+    "IncidentBook",
+    "IncidentWindow",
     "IngestReport",
     "Invalid",
     "LedgerError",
@@ -216,6 +231,7 @@ async def open_ledger(
     pool_size: int | None = None,
     catalogue: Catalogue | None = None,
     upgrade: bool = True,
+    incident_threshold: int = DEFAULT_INCIDENT_THRESHOLD,
 ) -> LedgerService:
     """The ledger service over the database at `url`, its schema upgraded first.
 
@@ -225,6 +241,7 @@ async def open_ledger(
         pool_size: PostgreSQL connections to keep (default 10); ignored for SQLite.
         catalogue: the plans (default: the shipped `plans.toml`).
         upgrade: whether to upgrade the schema first.
+        incident_threshold: failures of one model within 15 minutes that raise an alert.
 
     Raises:
         DatabaseUnavailable: the database cannot be reached, opened or upgraded.
@@ -233,4 +250,6 @@ async def open_ledger(
     if upgrade:
         await upgrade_schema(url)
     db = open_database(url, pool_size=pool_size)
-    return LedgerService(db, clock or SystemClock(), catalogue)
+    return LedgerService(
+        db, clock or SystemClock(), catalogue, incident_threshold=incident_threshold
+    )

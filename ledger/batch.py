@@ -51,7 +51,8 @@ class BatchPlan:
         new_accounts: accounts the batch opened, as they stand at its end.
         changed_accounts: accounts that existed before, as they stand at its end.
         linked_users: Discord users the batch linked: any other account loses them.
-        new_generations: charges the batch recorded, as they stand at its end, with settings.
+        new_generations: charges the batch recorded, as they stand at its end, with settings
+            and model.
         finished_generations: earlier charges the batch finished.
         journal: (account id, entry) in the order the entries were made.
         remembered: accepted events.
@@ -62,7 +63,9 @@ class BatchPlan:
     new_accounts: dict[str, AccountState] = field(default_factory=dict)
     changed_accounts: dict[str, AccountState] = field(default_factory=dict)
     linked_users: set[str] = field(default_factory=set)
-    new_generations: dict[str, tuple[Generation, str | None]] = field(default_factory=dict)
+    new_generations: dict[str, tuple[Generation, str | None, str | None]] = field(
+        default_factory=dict
+    )
     finished_generations: dict[str, Generation] = field(default_factory=dict)
     journal: list[tuple[str, Entry]] = field(default_factory=list)
     remembered: list[Remembered] = field(default_factory=list)
@@ -127,7 +130,7 @@ def plan_batch(
         record = decision.generation
         if record is not None:
             generations[record.generation_id] = record
-            _keep_generation(plan, record, event.settings, decision.new_generation)
+            _keep_generation(plan, record, event, decision.new_generation)
         for entry in decision.entries:
             journal.append((account_id, entry))
         plan.notices.extend(decision.notices)
@@ -150,11 +153,12 @@ def _take_user(
             target[other_id] = unlinked
 
 
-def _keep_generation(plan: BatchPlan, record: Generation, settings: str | None, new: bool) -> None:
+def _keep_generation(plan: BatchPlan, record: Generation, event: Event, new: bool) -> None:
     gid = record.generation_id
     if new:
-        plan.new_generations[gid] = (record, settings)
+        plan.new_generations[gid] = (record, event.settings, event.model)
     elif gid in plan.new_generations:  # charged and finished in the same batch
-        plan.new_generations[gid] = (record, plan.new_generations[gid][1])
+        _, settings, model = plan.new_generations[gid]
+        plan.new_generations[gid] = (record, settings, model)
     else:
         plan.finished_generations[gid] = record

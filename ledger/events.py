@@ -66,6 +66,8 @@ class Event(NamedTuple):
     amount: int | None = None
     settings: str | None = None
     reason: str | None = None
+    model: str | None = None
+    """The model a charge names in its settings (text, cut to `MAX_ID`), for incidents."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +139,7 @@ def _build(obj: dict[str, Any], catalogue: Catalogue) -> Event:
             source=source,
             cost=_positive(obj, "cost"),
             settings=_settings(obj.get("settings")),
+            model=_model(obj.get("settings")),
         )
     if kind in ("generation.succeeded", "generation.failed"):
         reason = _reason(obj.get("reason"))
@@ -222,6 +225,14 @@ def _settings(value: object) -> str | None:
         raise _Bad(f"settings is larger than {MAX_SETTINGS_BYTES:,} bytes")
     # Stored with non-ASCII escaped, so a lone surrogate inside it is still storable text.
     return _CANONICAL_ASCII.encode(value)
+
+
+def _model(settings: object) -> str | None:
+    """The model named by valid settings, as stored: text, cut to `MAX_ID`, or None."""
+    model = settings.get("model") if isinstance(settings, dict) else None
+    if not isinstance(model, str) or not model:
+        return None
+    return _UNSTORABLE.sub("\ufffd", model[:MAX_ID])
 
 
 def _reason(value: object) -> str | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from ledger.apply import Decision, Rejection, decide
 from ledger.batch import CONFLICT, EventResult, plan_batch
 from ledger.events import Event
+from ledger.incidents import DEFAULT_INCIDENT_THRESHOLD
 from ledger.linking import (
     LINK_ATTEMPT_WINDOW_US,
     LINK_CODE_TTL_US,
@@ -25,7 +26,7 @@ from ledger.refunds import Refunded, RefundRefusal, refund_problem
 from ledger.resets import catch_up
 from ledger.spending import adjust, refund
 from ledger.state import AccountState, Entry, HistoryRow
-from ledger.store import notify_records, records
+from ledger.store import incident_records, notify_records, records
 from ledger.store.batch_records import load_batch, write_batch
 from ledger.store.database import Tx
 
@@ -43,13 +44,19 @@ __all__ = [
 
 
 def apply_batch_op(
-    tx: Tx, events: Sequence[Event], now_us: int, catalogue: Catalogue
+    tx: Tx,
+    events: Sequence[Event],
+    now_us: int,
+    catalogue: Catalogue,
+    alert_threshold: int = DEFAULT_INCIDENT_THRESHOLD,
 ) -> list[EventResult]:
     """Apply validated events in order, a few statements for the whole batch.
 
     The batch's accounts are locked and loaded with the event ids and generations it
     names; the rules run in memory (`ledger.batch`); the writes are set-based. Every
     event ends exactly as `apply_event_op` would have ended it, one after the other.
+
+    Failures it applies may raise an incident alert (`ledger.incidents`), decided here.
 
     Raises:
         Conflict: another writer stored a key of the batch since it was loaded; the
@@ -71,11 +78,20 @@ def apply_batch_op(
     write_batch(tx, plan, now_us)
     if plan.notices:
         notify_records.add_notices(tx, plan.notices, now_us)
+    failed = [g.generation_id for g in plan.finished_generations.values() if g.status == "failed"]
+    failed += [g.generation_id for g, _, _ in plan.new_generations.values() if g.status == "failed"]
+    incident_records.decide_alerts(tx, failed, now_us, alert_threshold)
     return plan.results
 
 
-def apply_event_op(tx: Tx, event: Event, now_us: int, catalogue: Catalogue) -> EventResult:
-    """Apply one validated event, idempotently by event id."""
+def apply_event_op(
+    tx: Tx,
+    event: Event,
+    now_us: int,
+    catalogue: Catalogue,
+    alert_threshold: int = DEFAULT_INCIDENT_THRESHOLD,
+) -> EventResult:
+    """Apply one validated event, idempotently by event id (a failure may raise an alert)."""
     digest = records.seen_event(tx, event.id)
     if digest is not None:
         if digest == event.digest:
@@ -96,6 +112,9 @@ def apply_event_op(tx: Tx, event: Event, now_us: int, catalogue: Catalogue) -> E
         return EventResult(event.id, "rejected", decision.reason, event.account_id)
     _store(tx, state, decision, event, now_us)
     records.remember_event(tx, event.id, event.account_id, event.digest, decision.outcome, now_us)
+    gen = decision.generation
+    if gen is not None and gen.status == "failed":
+        incident_records.decide_alerts(tx, [gen.generation_id], now_us, alert_threshold)
     return EventResult(event.id, decision.outcome, decision.reason, event.account_id)
 
 
@@ -111,7 +130,7 @@ def _store(
         records.save_account(tx, state, before)
     if decision.generation is not None:
         if decision.new_generation:
-            records.insert_generation(tx, decision.generation, event.settings)
+            records.insert_generation(tx, decision.generation, event.settings, event.model)
         else:
             records.finish_generation(tx, decision.generation)
     records.append(tx, state.account_id, decision.entries, now_us)

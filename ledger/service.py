@@ -17,6 +17,7 @@ from ledger.cycles import to_us
 from ledger.deliveries import Deliveries
 from ledger.errors import Conflict
 from ledger.events import Event
+from ledger.incidents import DEFAULT_INCIDENT_THRESHOLD
 from ledger.insight import MAX_USAGE_DAYS, MAX_WHY_HOURS, usage_op, why_op
 from ledger.linking import LinkResult, new_link_code, normalise_code
 from ledger.notices import NotifyChoices
@@ -58,10 +59,19 @@ class LedgerService:
         catalogue: the plans.
     """
 
-    def __init__(self, db: Database, clock: Clock, catalogue: Catalogue | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        catalogue: Catalogue | None = None,
+        *,
+        incident_threshold: int = DEFAULT_INCIDENT_THRESHOLD,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.catalogue = catalogue or load_catalogue()
+        self.incident_threshold = incident_threshold
+        """Failures of one model within 15 minutes that raise an incident alert."""
         self._waiting: list[tuple[Event, asyncio.Future[EventResult]]] = []
         self._waiting_loop: asyncio.AbstractEventLoop | None = None
         self._batches: set[asyncio.Future[list[EventResult]]] = set()
@@ -146,9 +156,11 @@ class LedgerService:
         """
         if len(events) > 1:
             now = self.now_us()
-            catalogue = self.catalogue
+            catalogue, threshold = self.catalogue, self.incident_threshold
             try:
-                return await self.db.write(lambda tx: apply_batch_op(tx, events, now, catalogue))
+                return await self.db.write(
+                    lambda tx: apply_batch_op(tx, events, now, catalogue, threshold)
+                )
             except Conflict as exc:
                 log.info(
                     "batch of %d lost a race (%s): applying it event by event", len(events), exc
@@ -158,7 +170,7 @@ class LedgerService:
     async def _apply_each(self, events: Sequence[Event]) -> list[EventResult]:
         """One transaction, a savepoint per event; an event that trips a key is retried."""
         now = self.now_us()
-        catalogue = self.catalogue
+        catalogue, threshold = self.catalogue, self.incident_threshold
 
         def op(tx: Tx) -> list[EventResult | Conflict]:
             out: list[EventResult | Conflict] = []
@@ -166,7 +178,7 @@ class LedgerService:
             for event in events:
                 try:
                     with tx.savepoint():
-                        out.append(apply_event_op(tx, event, now, catalogue))
+                        out.append(apply_event_op(tx, event, now, catalogue, threshold))
                 except Conflict as exc:
                     out.append(exc)
             return out
@@ -177,7 +189,7 @@ class LedgerService:
             if isinstance(result, Conflict):
                 log.info("retrying event %r after a concurrent write: %s", event.id, result)
                 result = await self.db.write(
-                    lambda tx, e=event: apply_event_op(tx, e, self.now_us(), catalogue)
+                    lambda tx, e=event: apply_event_op(tx, e, self.now_us(), catalogue, threshold)
                 )
             final.append(result)
         return final

@@ -7,21 +7,28 @@ refund commit together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from ledger.incidents import IncidentWindow, plan_refunds
 from ledger.notices import NotifyChoices
 from ledger.operations import refund_op
 from ledger.outbox import OutboxKind
 from ledger.plans import Catalogue
 from ledger.refunds import Refunded, RefundRefusal
 from ledger.state import AccountState, Generation
-from ledger.store import notify_records, outbox_records, records, ticket_records
+from ledger.store import (
+    incident_records,
+    notify_records,
+    outbox_records,
+    records,
+    ticket_records,
+)
 from ledger.store.database import Tx
 from ledger.tickets import Ticket, TicketCategory, TicketLogEntry, TicketReply, TicketState
 
-__all__ = ["OutboxBook", "TicketBook", "UnitOfWork"]
+__all__ = ["IncidentBook", "OutboxBook", "TicketBook", "UnitOfWork"]
 
 
 class TicketBook:
@@ -51,6 +58,14 @@ class TicketBook:
     def log(self, ticket_id: int, entry: TicketLogEntry) -> None:
         """Append one entry to a ticket's log."""
         ticket_records.log_action(self._tx, ticket_id, entry)
+
+    def log_many(self, entries: Sequence[tuple[int, TicketLogEntry]]) -> None:
+        """Append entries to tickets' logs, in order, in one statement."""
+        ticket_records.log_actions(self._tx, entries)
+
+    def insert_decided(self, tickets: Sequence[Ticket]) -> list[int]:
+        """Store tickets opened already decided (an incident's); returns their numbers."""
+        return incident_records.insert_decided_tickets(self._tx, tickets)
 
     def history(self, ticket_id: int) -> list[TicketLogEntry]:
         """A ticket's log, in order."""
@@ -201,9 +216,65 @@ class OutboxBook:
             due_us=due_us,
         )
 
+    def add_many(
+        self,
+        kind: OutboxKind,
+        topic: str,
+        items: Sequence[tuple[dict[str, Any], str | None, int | None, str | None]],
+    ) -> None:
+        """Add items of one kind and topic in one statement: (payload, user, ticket, key)."""
+        outbox_records.add_items(self._tx, kind, topic, items, self._now)
+
     def take_lease(self, name: str, holder: str, until_us: int) -> bool:
         """Hold a named lease until `until_us` if nobody else holds it; True if we do."""
         return outbox_records.take_lease(self._tx, name, holder, self._now, until_us)
+
+
+class IncidentBook:
+    """Incident refunds, a batch at a time, inside a unit of work (`ledger.incidents`)."""
+
+    __slots__ = ("_catalogue", "_now", "_tx")
+
+    def __init__(self, tx: Tx, now_us: int, catalogue: Catalogue) -> None:
+        self._tx = tx
+        self._now = now_us
+        self._catalogue = catalogue
+
+    def candidates(
+        self, window: IncidentWindow, after: tuple[int, str] | None, limit: int
+    ) -> list[Generation]:
+        """The next failures the window refunds, in (reported instant, id) order after
+        `after`: failed after a charge that deducted something, not refunded."""
+        return incident_records.candidates(self._tx, window, after, limit)
+
+    def lock_open_tickets(self, generation_ids: Sequence[str]) -> dict[str, int]:
+        """The open refund ticket of each generation that has one, locked (in id order)."""
+        return incident_records.open_tickets_for(self._tx, generation_ids)
+
+    def lock_accounts(self, account_ids: set[str]) -> dict[str, AccountState]:
+        """The accounts, locked in account id order (after any tickets), as they are now."""
+        return incident_records.load_accounts(self._tx, account_ids)
+
+    def generations(self, generation_ids: Sequence[str]) -> dict[str, Generation]:
+        """Generations as they are now, with whether each was refunded."""
+        return incident_records.load_generations(self._tx, generation_ids)
+
+    def refund_many(self, refunds: Sequence[tuple[Generation, str]], actor: str) -> list[Refunded]:
+        """Refund each (generation, reference) whose accounts this transaction locked.
+
+        Generations that cannot be refunded any more are left out of the result.
+
+        Raises:
+            Conflict: another writer refunded one of them first (the refunds key).
+        """
+        accounts = incident_records.load_accounts(self._tx, {gen.account_id for gen, _ in refunds})
+        plan = plan_refunds(accounts, refunds, self._now, self._catalogue)
+        incident_records.write_refunds(self._tx, plan, actor, self._now)
+        return plan.paid
+
+    def alert_window(self, alert_id: int) -> IncidentWindow | None:
+        """The model and window an incident alert's `Refund all` refunds, if it exists."""
+        return incident_records.alert_window(self._tx, alert_id)
 
 
 class UnitOfWork:
@@ -213,9 +284,10 @@ class UnitOfWork:
         now_us: the instant the transaction acts at.
         tickets: tickets and their log.
         outbox: what to tell people once it commits.
+        incidents: incident refunds, a batch at a time.
     """
 
-    __slots__ = ("_catalogue", "_tx", "now_us", "outbox", "tickets")
+    __slots__ = ("_catalogue", "_tx", "incidents", "now_us", "outbox", "tickets")
 
     def __init__(self, tx: Tx, now_us: int, catalogue: Catalogue) -> None:
         self._tx = tx
@@ -223,6 +295,7 @@ class UnitOfWork:
         self.now_us = now_us
         self.tickets = TicketBook(tx)
         self.outbox = OutboxBook(tx, now_us)
+        self.incidents = IncidentBook(tx, now_us, catalogue)
 
     def account_for_user(self, discord_user_id: str) -> AccountState | None:
         """The account linked to a Discord user, if any."""

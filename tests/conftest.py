@@ -26,6 +26,7 @@ PG_URL = os.environ.get(
     "TOKENDESK_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
 TABLES = (
+    "incident_alerts",
     "notify_prefs",
     "outbox",
     "leases",

@@ -20,7 +20,14 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
-from bot.cli import bot_verbs, insight_verbs, ledger_verbs, ticket_verbs, webhook_verb
+from bot.cli import (
+    bot_verbs,
+    incident_verbs,
+    insight_verbs,
+    ledger_verbs,
+    ticket_verbs,
+    webhook_verb,
+)
 from bot.cli.errors import CliError, friendly
 from bot.logs import configure_logging
 from bot.settings import KNOWN, SettingsError, load_settings
@@ -49,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     ledger_verbs.register(verbs)
     insight_verbs.register(verbs)
     ticket_verbs.register(verbs)
+    incident_verbs.register(verbs)
     webhook_verb.register(verbs)
     return parser
 

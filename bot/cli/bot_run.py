@@ -117,7 +117,7 @@ async def sandbox(args: argparse.Namespace) -> int:
     from bot.app import TokendeskBot
     from bot.emulator import Emulator
     from bot.roles import STAFF_PERMISSIONS
-    from bot.sandbox.demo import DEMO_PEOPLE, load_demo
+    from bot.sandbox.demo import DEMO_PEOPLE, demo_situations, load_demo
     from bot.sandbox.events import run_event
     from bot.sandbox.terminal import Terminal
 
@@ -156,7 +156,7 @@ async def sandbox(args: argparse.Namespace) -> int:
             terminal = Terminal(
                 emu,
                 people,
-                {p.name: p.situation for p in DEMO_PEOPLE},
+                demo_situations(services.clock.now()),
                 now=services.clock.now,
                 triage=guild.default_channel,
                 staff=frozenset(p.name for p in DEMO_PEOPLE if p.roles),

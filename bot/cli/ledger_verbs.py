@@ -59,7 +59,10 @@ def register(verbs: argparse._SubParsersAction) -> None:
 @asynccontextmanager
 async def configured_ledger() -> AsyncIterator[LedgerService]:
     """The ledger at the configured database, its schema upgraded first."""
-    service = await open_ledger(load_settings().database_url)
+    settings = load_settings()
+    service = await open_ledger(
+        settings.database_url, incident_threshold=settings.incident_threshold
+    )
     try:
         yield service
     finally:

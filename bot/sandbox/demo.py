@@ -11,7 +11,19 @@ from ledger import IngestReport, LedgerService, ingest_lines
 
 log = logging.getLogger(__name__)
 
-__all__ = ["DEMO_PEOPLE", "DemoPerson", "demo_events", "load_demo"]
+__all__ = [
+    "DEMO_PEOPLE",
+    "DemoPerson",
+    "demo_events",
+    "demo_situations",
+    "load_demo",
+    "outage_window",
+]
+
+OUTAGE_MODEL = "kino"
+OUTAGE_STUDIOS = 5
+"""Unlinked studio accounts hit by the demo outage, besides carol."""
+OUTAGE_FAILURES = 24
 
 
 @dataclass(frozen=True)
@@ -116,7 +128,48 @@ def demo_events(now: datetime, discord_ids: dict[str, str]) -> list[dict]:
         source="api",
         cost=40,
     )
+    # An outage: model kino failed for carol and five busy studios, 24 times in 12 minutes
+    # (an incident alert in the triage channel; `/incident refund` for moderators).
+    start, _ = outage_window(now)
+    for n in range(OUTAGE_STUDIOS):
+        add("account.created", now - timedelta(days=30), f"demo-studio-{n + 1}", plan="maestro")
+    for n in range(OUTAGE_FAILURES):
+        account = "demo-maestro" if n % 6 == 0 else f"demo-studio-{n % 6}"
+        at = start + timedelta(minutes=5, seconds=30 * n)
+        gid = f"gen-kino-{n + 1}"
+        settings = {"model": OUTAGE_MODEL, "width": 1024, "height": 1024}
+        add(
+            "generation.charged",
+            at - timedelta(seconds=20),
+            account,
+            generation_id=gid,
+            source="web",
+            cost=200 + 10 * (n % 3),
+            settings=settings,
+        )
+        add("generation.failed", at, account, generation_id=gid, reason="kino workers down")
     return events
+
+
+def outage_window(now: datetime) -> tuple[datetime, datetime]:
+    """The hour of the demo outage: three hours before `now`, on the hour (UTC)."""
+    start = (now - timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
+    return start, start + timedelta(hours=1)
+
+
+def demo_situations(now: datetime) -> dict[str, str]:
+    """Each demo user's situation in words; the moderator's says how to try an incident."""
+    start, end = outage_window(now)
+
+    def stamp(at: datetime) -> str:
+        return at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    hint = (
+        f"; {OUTAGE_MODEL} failed {OUTAGE_FAILURES} times between {start:%H:%M} and"
+        f" {end:%H:%M} UTC: see `channel triage`, or /incident refund"
+        f" since:{stamp(start)} until:{stamp(end)}"
+    )
+    return {p.name: p.situation + (hint if p.name == "mona" else "") for p in DEMO_PEOPLE}
 
 
 async def load_demo(ledger: LedgerService, discord_ids: dict[str, str]) -> IngestReport:

@@ -6,7 +6,8 @@ and sends it once:
 
 - DM: `decision` (notices), `reply` and `closing` (conversation), `rating` (ratings);
 - TRIAGE: `ticket` (the triage message and its thread: triage);
-- THREAD: `line`, `sla` and `closing` (threads).
+- THREAD: `line`, `sla` and `closing` (threads);
+- CHANNEL: `incident` (an incident alert with its `Refund all` button: incidents).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 async def setup(bot: TokendeskBot) -> None:
     """Add the ticket commands, components, outbox handlers and the desk's timed jobs;
     staff commands and the Tokens menu go to the support server."""
-    from bot.tickets import conversation, notices, ratings, threads, triage
+    from bot.tickets import conversation, incidents, notices, ratings, threads, triage
     from bot.tickets.cog import TicketsCog
     from bot.tickets.deadlines import DeskTimer
     from bot.tickets.lists import QueuePage, TicketsPage
@@ -28,10 +29,15 @@ async def setup(bot: TokendeskBot) -> None:
     from bot.tickets.staff import SupportCog
     from bot.tickets.views import TriageButton
     from diagnostics import desk_topics as topic
-    from ledger import OutboxKind
+    from ledger import INCIDENT_ALERT, OutboxKind
 
     bot.add_dynamic_items(
-        TriageButton, conversation.ReplyButton, ratings.RateButton, QueuePage, TicketsPage
+        TriageButton,
+        conversation.ReplyButton,
+        ratings.RateButton,
+        QueuePage,
+        TicketsPage,
+        incidents.RefundAllButton,
     )
     desk = bot.services.desk
     handlers = {
@@ -43,6 +49,7 @@ async def setup(bot: TokendeskBot) -> None:
         (OutboxKind.THREAD, topic.THREAD_LINE): lambda i: threads.deliver_line(bot, i),
         (OutboxKind.THREAD, topic.SLA_REMINDER): lambda i: threads.deliver_sla(bot, i),
         (OutboxKind.THREAD, topic.CLOSING_WARNING): lambda i: threads.deliver_closing_line(bot, i),
+        (OutboxKind.CHANNEL, INCIDENT_ALERT): lambda i: incidents.deliver_alert(bot, i),
     }
     for (kind, name), handler in handlers.items():
         bot.deliverer.register(kind, name, handler)
@@ -50,4 +57,5 @@ async def setup(bot: TokendeskBot) -> None:
     await bot.add_cog(TicketsCog(bot.services))
     bot.add_staff_cog(SupportCog(bot.services))
     bot.add_staff_cog(LookupCog(bot.services))
+    bot.add_staff_cog(incidents.IncidentCog(bot.services))
     bot.add_staff_menu(tokens_menu())

@@ -46,6 +46,7 @@ _TYPES = {
     "outcome": "varchar",
     "reason": "text",
     "settings": "text",
+    "model": "varchar",
     "event_id": "varchar",
     "digest": "varchar",
     "kind": "varchar",
@@ -106,7 +107,9 @@ BATCH_SQLITE: dict[str, str] = {
     "batch_account_update": "UPDATE accounts SET "
     + ", ".join(f"{c} = ?{n}" for n, c in enumerate(ACCOUNT_COLUMNS[1:], start=2))
     + " WHERE account_id = ?1",
-    "batch_generation_insert": _positional_insert("generations", (*GENERATION_COLUMNS, "settings")),
+    "batch_generation_insert": _positional_insert(
+        "generations", (*GENERATION_COLUMNS, "settings", "model")
+    ),
     "batch_generation_finish": "UPDATE generations SET status = ?2, finished_us = ?3,"
     " reason = ?4 WHERE generation_id = ?1 AND status = 'pending'",
     "batch_journal_insert": _positional_insert("journal", JOURNAL_COLUMNS),
@@ -128,7 +131,9 @@ BATCH_POSTGRES: dict[str, str] = {
     "batch_account_update": "UPDATE accounts a SET "
     + ", ".join(f"{c} = u.{c}" for c in ACCOUNT_COLUMNS[1:])
     + f" FROM {_unnest(ACCOUNT_COLUMNS)} WHERE a.account_id = u.account_id",
-    "batch_generation_insert": _insert_unnest("generations", (*GENERATION_COLUMNS, "settings")),
+    "batch_generation_insert": _insert_unnest(
+        "generations", (*GENERATION_COLUMNS, "settings", "model")
+    ),
     "batch_generation_finish": "UPDATE generations g SET status = u.status,"
     f" finished_us = u.finished_us, reason = u.reason FROM {_unnest(FINISH_COLUMNS)}"
     " WHERE g.generation_id = u.generation_id AND g.status = 'pending'",

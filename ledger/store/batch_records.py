@@ -23,9 +23,9 @@ from ledger.store.database import Shape, Tx
 from ledger.store.queries import ACCOUNT_COLUMNS, GENERATION_COLUMNS
 from ledger.store.records import ACCOUNT, GENERATION
 
-__all__ = ["Loaded", "load_batch", "write_batch"]
+__all__ = ["Loaded", "load_batch", "write_batch", "write_rows"]
 
-_GENERATION_ROW = (*GENERATION_COLUMNS, "settings")
+_GENERATION_ROW = (*GENERATION_COLUMNS, "settings", "model")
 _SEEN = Shape(("event_id", "digest"), tuple)
 _LOW_BELOW = Shape(("user_id", "low_threshold"), tuple)
 
@@ -91,37 +91,39 @@ def write_batch(tx: Tx, plan: BatchPlan, recorded_us: int) -> None:
             generation id) since the batch was loaded; nothing of the batch may be kept.
     """
     remembered = sorted(plan.remembered)
-    _write(tx, "batch_event_insert", EVENT_COLUMNS, [(*r, recorded_us) for r in remembered])
+    write_rows(tx, "batch_event_insert", EVENT_COLUMNS, [(*r, recorded_us) for r in remembered])
     if plan.linked_users:
         users = sorted(plan.linked_users)
         if tx.dialect == "postgresql":
             tx.run("batch_unlink_users", {"users": users})
         else:
             tx.many_rows("batch_unlink_users", [(user,) for user in users])
-    _write(tx, "batch_account_insert", ACCOUNT_COLUMNS, _sorted(plan.new_accounts))
-    _write(tx, "batch_account_update", ACCOUNT_COLUMNS, _sorted(plan.changed_accounts))
+    write_rows(tx, "batch_account_insert", ACCOUNT_COLUMNS, _sorted(plan.new_accounts))
+    write_rows(tx, "batch_account_update", ACCOUNT_COLUMNS, _sorted(plan.changed_accounts))
     kept = len(GENERATION_COLUMNS)
-    new = [(*record[:kept], settings) for record, settings in _sorted(plan.new_generations)]
-    _write(tx, "batch_generation_insert", _GENERATION_ROW, new)
+    new = [(*r[:kept], settings, model) for r, settings, model in _sorted(plan.new_generations)]
+    write_rows(tx, "batch_generation_insert", _GENERATION_ROW, new)
     finished = [
         (g.generation_id, g.status, g.finished_us, g.reason)
         for g in _sorted(plan.finished_generations)
     ]
-    count = _write(tx, "batch_generation_finish", FINISH_COLUMNS, finished)
+    count = write_rows(tx, "batch_generation_finish", FINISH_COLUMNS, finished)
     if count is not None and count != len(finished):  # only pending ones may finish
         raise Conflict("a generation of the batch was finished by another writer")
     journal = [
         (account, e.kind, e.bucket, e.amount, e.balance_after, e.due_us, recorded_us, *e[5:])
         for account, e in plan.journal
     ]
-    _write(tx, "batch_journal_insert", JOURNAL_COLUMNS, journal)
+    write_rows(tx, "batch_journal_insert", JOURNAL_COLUMNS, journal)
 
 
 def _sorted(by_id: dict[str, Any]) -> list[Any]:
     return [by_id[key] for key in sorted(by_id)]
 
 
-def _write(tx: Tx, name: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> int | None:
+def write_rows(
+    tx: Tx, name: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> int | None:
     """One statement for every row: column arrays on PostgreSQL, `executemany` on SQLite.
 
     Returns:

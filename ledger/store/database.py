@@ -26,6 +26,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from ledger.errors import Conflict, DatabaseUnavailable
 from ledger.store.batch_queries import BATCH_SQLITE
+from ledger.store.incident_queries import INCIDENT_SQL
 from ledger.store.outbox_queries import OUTBOX_SQL
 from ledger.store.queries import SQL, prepare
 from ledger.store.ticket_queries import TICKET_SQL
@@ -197,7 +198,14 @@ class Database(abc.ABC):
 
 def compile_sql(style: str, overrides: dict[str, str] | None = None) -> dict:
     """Every named statement, rewritten for a driver's parameter style."""
-    merged = {**SQL, **TICKET_SQL, **OUTBOX_SQL, **BATCH_SQLITE, **(overrides or {})}
+    merged = {
+        **SQL,
+        **TICKET_SQL,
+        **OUTBOX_SQL,
+        **BATCH_SQLITE,
+        **INCIDENT_SQL,
+        **(overrides or {}),
+    }
     return {name: prepare(sql, style) for name, sql in merged.items()}
 
 

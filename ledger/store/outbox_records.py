@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from ledger.outbox import OutboxItem, OutboxKind, OutboxOutcome
@@ -11,6 +12,7 @@ from ledger.store.outbox_queries import OUTBOX_COLUMNS
 
 __all__ = [
     "add_item",
+    "add_items",
     "claim_items",
     "finish_item",
     "item",
@@ -53,6 +55,35 @@ def add_item(
         "due_us": now_us if due_us is None else due_us,
     }
     return tx.run("outbox_add", params) == 1
+
+
+def add_items(
+    tx: Tx,
+    kind: OutboxKind,
+    topic: str,
+    items: Sequence[tuple[dict[str, Any], str | None, int | None, str | None]],
+    now_us: int,
+) -> None:
+    """Add items of one kind and topic, due now: (payload, user, ticket, key) each.
+
+    An item whose key exists is not added again.
+    """
+    tx.many(
+        "outbox_add",
+        [
+            {
+                "kind": kind.value,
+                "topic": topic,
+                "payload": json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+                "user_id": user_id,
+                "ticket_id": ticket_id,
+                "key": key,
+                "created_us": now_us,
+                "due_us": now_us,
+            }
+            for payload, user_id, ticket_id, key in items
+        ],
+    )
 
 
 def claim_items(tx: Tx, holder: str, now_us: int, lease_us: int, limit: int) -> list[OutboxItem]:

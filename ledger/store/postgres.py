@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from ledger.store.batch_queries import BATCH_POSTGRES
 from ledger.store.database import Database, Tx, compile_sql
+from ledger.store.incident_queries import INCIDENT_POSTGRES
 from ledger.store.outbox_queries import OUTBOX_OVERRIDES
 from ledger.store.queries import POSTGRES_OVERRIDES
 from ledger.store.ticket_queries import TICKET_OVERRIDES
@@ -43,7 +44,9 @@ class PostgresDatabase(Database):
             connect_args=connect_args(url),  # bounded connects and statements
         )
         overrides = {**POSTGRES_OVERRIDES, **TICKET_OVERRIDES, **OUTBOX_OVERRIDES}
-        self._sql = compile_sql("numeric_dollar", {**overrides, **BATCH_POSTGRES})
+        self._sql = compile_sql(
+            "numeric_dollar", {**overrides, **BATCH_POSTGRES, **INCIDENT_POSTGRES}
+        )
         self._conflict = self.engine.dialect.dbapi.IntegrityError
 
     def _in_transaction(self, sync: Connection, op: Callable[[Tx], T], commit: bool) -> T:

@@ -92,7 +92,7 @@ SQL: dict[str, str] = {
     "generation": f"SELECT {_GEN}, EXISTS (SELECT 1 FROM refunds r"
     " WHERE r.generation_id = g.generation_id) AS refunded FROM generations g"
     " WHERE generation_id = :id",
-    "generation_insert": _insert("generations", (*GENERATION_COLUMNS, "settings")),
+    "generation_insert": _insert("generations", (*GENERATION_COLUMNS, "settings", "model")),
     "generation_finish": "UPDATE generations SET status = :status, finished_us = :finished_us,"
     " reason = :reason WHERE generation_id = :generation_id AND status = 'pending'",
     "generations_failed": f"SELECT {_GEN}, EXISTS (SELECT 1 FROM refunds r"

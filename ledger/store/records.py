@@ -217,10 +217,13 @@ def failed_generations(tx: Tx, account_id: str, since_us: int, limit: int) -> li
     return tx.fetch_all("generations_failed", params, GENERATION)
 
 
-def insert_generation(tx: Tx, record: Generation, settings: str | None) -> None:
+def insert_generation(
+    tx: Tx, record: Generation, settings: str | None, model: str | None = None
+) -> None:
     """Record a charged (or refused) generation; the key refuses a second charge."""
     params = dict(zip(GENERATION_COLUMNS, record[: len(GENERATION_COLUMNS)], strict=True))
     params["settings"] = settings
+    params["model"] = model
     tx.run("generation_insert", params)
 
 

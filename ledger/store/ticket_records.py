@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from enum import Enum
 from typing import Any
 
@@ -29,6 +30,7 @@ __all__ = [
     "load_reply",
     "load_ticket",
     "log_action",
+    "log_actions",
     "open_refund_generations",
     "open_ticket_for",
     "overdue_unreminded",
@@ -42,6 +44,7 @@ __all__ = [
     "take_notices",
     "ticket_log",
     "ticket_logs_since",
+    "ticket_params",
     "tickets_of_user",
     "tickets_since",
     "tickets_to_close",
@@ -102,6 +105,11 @@ def _params(ticket: Ticket) -> dict[str, Any]:
     return params
 
 
+def ticket_params(ticket: Ticket) -> dict[str, Any]:
+    """A ticket's columns as the store writes them."""
+    return _params(ticket)
+
+
 def insert_ticket(tx: Tx, ticket: Ticket) -> int:
     """Store a new ticket (its `id` is ignored); returns its number."""
     params = _params(ticket)
@@ -123,6 +131,11 @@ def save_ticket(tx: Tx, ticket: Ticket) -> None:
 def log_action(tx: Tx, ticket_id: int, entry: TicketLogEntry) -> None:
     """Journal one thing that happened to a ticket."""
     tx.run("ticket_log_insert", {"ticket_id": ticket_id, **_entry_params(entry)})
+
+
+def log_actions(tx: Tx, entries: Sequence[tuple[int, TicketLogEntry]]) -> None:
+    """Journal things that happened to tickets, in order, in one statement."""
+    tx.many("ticket_log_insert", [{"ticket_id": tid, **_entry_params(e)} for tid, e in entries])
 
 
 def _entry_params(entry: TicketLogEntry) -> dict[str, Any]:

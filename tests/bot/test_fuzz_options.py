@@ -115,6 +115,16 @@ async def test_thousands_of_hostile_options_get_answers_that_never_ping(desk):
             {"user": erin, "amount": hostile_int(rng), "reason": hostile_text(rng, 500)},
         )
         yield mona, "lookup", {"user": erin}
+        yield (
+            mona,
+            "incident refund",
+            {
+                "since": rng.choice([hostile_text(rng, 64), "2026-03-10T00:00:00Z"]),
+                "until": hostile_text(rng, 64),
+                "model": hostile_text(rng, 128),
+                "reason": hostile_text(rng, 1000),
+            },
+        )
 
     counts: Counter[str] = Counter()
     for _round in range(200):

@@ -24,7 +24,7 @@ USER_COMMANDS = {
     "usage",
     "notify",
 }
-STAFF_COMMANDS = {"ticket", "lookup", "adjust", "Tokens"}
+STAFF_COMMANDS = {"ticket", "lookup", "adjust", "incident", "Tokens"}
 
 
 async def test_user_commands_are_global_and_installable_staff_commands_are_the_servers(desk):

@@ -70,7 +70,7 @@ def test_staff_see_the_triage_channel_and_a_tickets_thread_with_names_for_mentio
             "channel triage",
             "as sam",
             "channel triage",
-            "click 1",
+            "click 2",  # 1 is the demo outage's alert: Refund all
             '/ticket reply id:1 text:"Which model was it?"',
             "channel triage",
             "thread 1",
@@ -80,7 +80,7 @@ def test_staff_see_the_triage_channel_and_a_tickets_thread_with_names_for_mentio
     out = _sandbox(script, tmp_path)
     assert "only the support team sees the triage channel" in out  # erin is not staff
     assert "┌ Ticket #1: refund" in out and "User: @erin" in out
-    assert "[1] Claim" in out and "[4] Close" in out
+    assert "[1] Refund all" in out and "[2] Claim" in out and "[5] Close" in out
     assert "Claimed by: @sam" in out  # a mention, shown as a name
     assert "Opened by @erin." in out and "Claimed by @sam." in out
     assert "@sam wrote to the user:" in out and "> Which model was it?" in out
@@ -100,3 +100,25 @@ def test_the_sandbox_saves_the_usage_chart_and_shows_dms_and_events(tmp_path):
     assert "Ticket #1: refund of gen-x" in out  # its button opened the ticket
     assert "payment.failed: applied" in out  # payment DMs are off until /notify turns them on
     assert "! try: event failed GEN" in out
+
+
+def test_the_demo_outage_raised_an_alert_and_a_moderator_refunds_it(tmp_path):
+    script = "\n".join(
+        [
+            "as sam",
+            "channel triage",
+            "click 1",
+            "as mona",
+            "channel triage",
+            "click 1",
+            "as carol",
+            "",
+        ]
+    )
+    out = _sandbox(script, tmp_path)
+    assert "Incident: kino is failing" in out
+    assert "Staff only" in out  # sam is support, not a moderator
+    assert "Refunded 24 failed generations on 6 accounts: 5,040 tokens." in out
+    carol = out.split("You are carol", 1)[1]
+    assert "`gen-kino-1` failed and cost you 200 tokens." in carol  # told as it failed
+    assert "Refund approved: ticket #" in carol  # and of the refund (the rest follow)

@@ -64,7 +64,7 @@ async def test_another_servers_moderator_gets_nothing_from_stale_or_current_regi
 
     # Discord now offers staff commands in the support server only.
     staff_names = {c["name"] for c in staff}
-    assert staff_names == {"ticket", "lookup", "adjust", "Tokens"}
+    assert staff_names == {"ticket", "lookup", "adjust", "incident", "Tokens"}
     assert not staff_names & {c["name"] for c in desk.emu.registered()}
     assert desk.emu.registered(other) == []
     with pytest.raises(CommandNotAvailable):
@@ -77,6 +77,7 @@ async def test_another_servers_moderator_gets_nothing_from_stale_or_current_regi
         ("adjust", {"user": mallory, "amount": 1_000_000, "reason": "me"}),
         ("ticket approve", {"id": 1}),
         ("lookup", {"user": erin}),
+        ("incident refund", {"since": "2026-03-10T00:00:00Z", "until": "2026-03-11T00:00:00Z"}),
     ]
     for command, options in attacks:
         reply = await desk.emu.slash(mallory, command, stale=True, options=options)
