@@ -36,6 +36,7 @@ __all__ = [
     "require_staff",
     "staff_check",
     "staff_command",
+    "staff_group",
     "staff_refusal",
 ]
 
@@ -108,6 +109,17 @@ def staff_check(level: str) -> Callable[[T], T]:
         return True
 
     return app_commands.check(predicate)
+
+
+def staff_group(name: str, description: str) -> app_commands.Group:
+    """A group of staff commands: guild install, guild context, hidden by default."""
+    return app_commands.Group(
+        name=name,
+        description=description,
+        default_permissions=STAFF_PERMISSIONS,
+        allowed_contexts=STAFF_CONTEXTS,
+        allowed_installs=STAFF_INSTALLS,
+    )
 
 
 def staff_command(func: T) -> T:

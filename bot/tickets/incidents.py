@@ -23,7 +23,7 @@ from bot.delivery import send_once, wake_deliveries
 from bot.guards import StaffGuard, services_of, settle
 from bot.incidents import BadWindow, parse_window, refunded_text
 from bot.respond import MENTIONS_NONE, Reply, answer
-from bot.roles import STAFF_CONTEXTS, STAFF_INSTALLS, STAFF_PERMISSIONS, staff_refusal
+from bot.roles import staff_group, staff_refusal
 from bot.services import Services
 from bot.style import BAD, GOOD, WARN, clip, safe
 from bot.tickets.views import actor
@@ -53,13 +53,7 @@ async def _refund(
 class IncidentCog(commands.Cog):
     """`/incident refund`: refund a whole outage at once (moderators)."""
 
-    incident = app_commands.Group(
-        name="incident",
-        description="Moderators: refund the failures of an outage",
-        default_permissions=STAFF_PERMISSIONS,
-        allowed_contexts=STAFF_CONTEXTS,
-        allowed_installs=STAFF_INSTALLS,
-    )
+    incident = staff_group("incident", "Moderators: refund the failures of an outage")
 
     def __init__(self, services: Services) -> None:
         self.services = services

@@ -15,7 +15,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.respond import Reply, answer
-from bot.roles import STAFF_CONTEXTS, STAFF_INSTALLS, STAFF_PERMISSIONS, staff_refusal
+from bot.roles import staff_group, staff_refusal
 from bot.services import Services
 from bot.tickets.choices import canned_choices, ticket_choices
 from bot.tickets.embeds import CATEGORY_CHOICES, STATE_CHOICES
@@ -35,13 +35,7 @@ MODERATOR = {"level": "moderator"}
 class SupportCog(commands.Cog):
     """Triage for the support team, decisions for moderators."""
 
-    ticket = app_commands.Group(
-        name="ticket",
-        description="Support: triage and decide tickets",
-        default_permissions=STAFF_PERMISSIONS,
-        allowed_contexts=STAFF_CONTEXTS,
-        allowed_installs=STAFF_INSTALLS,
-    )
+    ticket = staff_group("ticket", "Support: triage and decide tickets")
 
     def __init__(self, services: Services) -> None:
         self.services = services
