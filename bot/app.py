@@ -63,7 +63,9 @@ class TokendeskBot(commands.AutoShardedBot):
         self.services = services
         self.gate = InteractionGate(services.metrics)
         self.deliverer = Deliverer(
-            services.ledger.deliveries, lease_s=services.settings.delivery_lease_s
+            services.ledger.deliveries,
+            lease_s=services.settings.delivery_lease_s,
+            give_way=self.gate.quiet,
         )
         """Delivers the outbox (DMs, thread lines, triage messages) from this process."""
         self.synced = False

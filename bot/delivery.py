@@ -92,6 +92,9 @@ class Deliverer:
         idle_s: how long to wait for new items when there are none (other processes
             add items too; an item added here wakes the loop at once through `poke`).
         lease_s: how long a claim lasts before another process may take the item.
+        give_way: waits (up to the seconds it is given) for a moment without interactions;
+            each item waits for one, `patience_s` at most, so delivering never competes
+            with an interaction for the event loop or the database.
     """
 
     def __init__(
@@ -102,6 +105,8 @@ class Deliverer:
         idle_s: float = 0.5,
         lease_s: float = 60.0,
         batch: int = 10,
+        give_way: Callable[[float], Awaitable[None]] | None = None,
+        patience_s: float = 0.5,
     ) -> None:
         self._deliveries = deliveries
         self._handlers: dict[tuple[OutboxKind, str], Handler] = {}
@@ -109,6 +114,9 @@ class Deliverer:
         self._idle_s = idle_s
         self._lease_s = lease_s
         self._batch = batch
+        self._give_way = give_way
+        self.patience_s = patience_s
+        """Seconds an item waits at most for a moment without interactions."""
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -158,6 +166,8 @@ class Deliverer:
             if self._stopping:
                 await self._deliveries.retry(item.id, 0)  # give it back for someone else
                 continue
+            if self._give_way is not None:
+                await self._give_way(self.patience_s)
             await self._deliver(item)
             await asyncio.sleep(self._interval)
         return bool(items)

@@ -14,11 +14,12 @@ two places: `GatedTree._call` (every application command) and
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 import re
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Iterator
 from typing import Any
 
 import discord
@@ -102,19 +103,39 @@ class InteractionGate:
             return
         started = time.perf_counter()
         log.debug("interaction %s (%s): handling", interaction.id, label(interaction))
+        with self.handling():
+            try:
+                await work
+            except Exception as exc:
+                await answer_error(interaction, exc)
+            finally:
+                failed = "error" if interaction.command_failed else "ok"
+                outcome = interaction.extras.get("outcome", failed)
+                elapsed = time.perf_counter() - started
+                self.metrics.interaction(label(interaction), outcome, elapsed)
+
+    @contextlib.contextmanager
+    def handling(self) -> Iterator[None]:
+        """Count one interaction in flight for as long as the block runs."""
         self._in_flight += 1
         self._idle.clear()
         try:
-            await work
-        except Exception as exc:
-            await answer_error(interaction, exc)
+            yield
         finally:
-            failed = "error" if interaction.command_failed else "ok"
-            outcome = interaction.extras.get("outcome", failed)
-            self.metrics.interaction(label(interaction), outcome, time.perf_counter() - started)
             self._in_flight -= 1
             if self._in_flight == 0:
                 self._idle.set()
+
+    async def quiet(self, within: float) -> None:
+        """Wait for a moment with no interaction being handled, `within` seconds at most.
+
+        Background work that can wait (the outbox's DMs and thread lines) gives way here, so
+        that it never costs an interaction its 3 seconds; under constant load it still
+        goes on, one step per `within` seconds.
+        """
+        if self._in_flight:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._idle.wait(), within)
 
     async def drain(self, within: float) -> bool:
         """Take no new interactions; wait up to `within` s for those in flight to finish.

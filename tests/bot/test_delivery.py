@@ -10,7 +10,7 @@ from bot.delivery import send_once
 from bot.tickets.embeds import decision_notice
 from tests.audit import query
 from tests.bot.desk import delivered
-from tests.bot.test_tickets import _erin, posted
+from tests.bot.test_tickets import _erin, posted, triage
 
 
 async def _outbox(desk, topic: str = "decision") -> list[tuple]:
@@ -87,3 +87,23 @@ async def test_the_emulator_returns_the_first_message_for_a_repeated_nonce(desk)
     other = await channel.send("hello", nonce="tdk43")
     assert again.id == first.id and other.id != first.id
     assert [m.content for m in desk.emu.dms_to(erin)] == ["hello", "hello"]
+
+
+async def test_delivering_gives_way_to_interactions_in_flight(desk):
+    """A ticket's triage message waits while an interaction is being handled, then goes."""
+    await _erin(desk)
+    await desk.start()
+    assert await delivered(desk.services)
+    desk.bot.deliverer.patience_s = 60.0  # here: wait for the interaction, however long
+    url = desk.services.ledger.db.url
+    with desk.bot.gate.handling():  # an interaction in flight
+        await desk.services.desk.open_refund(desk.uid("erin"), "g-fail")
+        desk.bot.deliverer.poke()
+        sql = "SELECT attempts FROM outbox WHERE kind = 'triage'"
+        for _ in range(500):  # until the deliverer has the item in hand
+            if (await query(url, sql))[0][0]:
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)
+        assert triage(desk) == []  # in hand, not sent: the interaction comes first
+    assert len(await posted(desk)) == 1  # sent once nothing is in flight
