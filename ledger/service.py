@@ -125,19 +125,37 @@ class LedgerService:
         Events that callers hand in during the same turn of the event loop are applied
         together, in the order they came, as one batch (`apply_many`): each ends exactly
         as it would have alone, and a busy ledger pays one transaction for many of them.
+        The first caller of a turn applies the batch; a lone event is applied in that
+        caller's own coroutine, without a task or a callback of its own (most writes come
+        one at a time).
         """
         loop = asyncio.get_running_loop()
         if self._waiting and loop is not self._waiting_loop:  # another loop: on its own
             return (await self.apply_many([event]))[0]
         future: asyncio.Future[EventResult] = loop.create_future()
-        if not self._waiting:
-            self._waiting_loop = loop
-            loop.call_soon(self._apply_waiting)
         self._waiting.append((event, future))
+        if len(self._waiting) > 1:
+            return await future  # the turn's first caller applies it
+        self._waiting_loop = loop
+        try:
+            await asyncio.sleep(0)  # the rest of this turn's callers join
+        except asyncio.CancelledError:
+            others = [(e, f) for e, f in self._take_waiting() if f is not future]
+            if others:
+                self._start(others)
+            raise
+        waiting = self._take_waiting()
+        if len(waiting) == 1:
+            return (await self.apply_many([event]))[0]
+        self._start(waiting)
         return await future
 
-    def _apply_waiting(self) -> None:
+    def _take_waiting(self) -> list[tuple[Event, asyncio.Future[EventResult]]]:
         waiting, self._waiting = self._waiting, []
+        return waiting
+
+    def _start(self, waiting: list[tuple[Event, asyncio.Future[EventResult]]]) -> None:
+        """Apply these callers' events as one batch, in a task that tells each its result."""
         batch = self.apply_many([event for event, _ in waiting])
         task = asyncio.ensure_future(batch)
         task.add_done_callback(lambda done: _settle(waiting, done))
@@ -168,9 +186,15 @@ class LedgerService:
         return await self._apply_each(events)
 
     async def _apply_each(self, events: Sequence[Event]) -> list[EventResult]:
-        """One transaction, a savepoint per event; an event that trips a key is retried."""
+        """One transaction, a savepoint per event; an event that trips a key is retried.
+
+        A lone event needs no savepoint: its transaction is its own, and if it trips a
+        key, nothing of it is kept and it is applied again.
+        """
         now = self.now_us()
         catalogue, threshold = self.catalogue, self.incident_threshold
+        if len(events) == 1:
+            return [await self._apply_alone(events[0], now)]
 
         def op(tx: Tx) -> list[EventResult | Conflict]:
             out: list[EventResult | Conflict] = []
@@ -193,6 +217,19 @@ class LedgerService:
                 )
             final.append(result)
         return final
+
+    async def _apply_alone(self, event: Event, now: int) -> EventResult:
+        catalogue, threshold = self.catalogue, self.incident_threshold
+
+        def op(tx: Tx, at: int) -> EventResult:
+            records.lock_accounts(tx, [event.account_id])
+            return apply_event_op(tx, event, at, catalogue, threshold)
+
+        try:
+            return await self.db.write(lambda tx: op(tx, now))
+        except Conflict as exc:
+            log.info("retrying event %r after a concurrent write: %s", event.id, exc)
+            return await self.db.write(lambda tx: op(tx, self.now_us()))
 
     async def refund(
         self, generation_id: str, *, reference: str, actor: str, account_id: str | None = None

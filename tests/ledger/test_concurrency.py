@@ -62,3 +62,29 @@ async def test_a_generation_charged_from_two_connections_at_once_is_charged_once
     finally:
         for db in dbs:
             await db.close()
+
+
+async def test_charges_handed_in_together_survive_the_first_caller_being_cancelled(
+    sqlite_url, clock
+):
+    """The first caller of a turn applies the turn's batch; if it is cancelled before it
+    does, the others are still applied, and its own charge is not."""
+    db = open_database(sqlite_url)
+    ledger = LedgerService(db, clock)
+    try:
+        body = created("2026-03-10T09:00:00Z", plan="apprentice", account="busy")
+        await ledger.apply(parse_event(body, ledger.catalogue))
+        first = asyncio.ensure_future(ledger.apply(charge_event(ledger, "busy", "g0", 60)))
+        others = [
+            asyncio.ensure_future(ledger.apply(charge_event(ledger, "busy", f"g{n}", 60)))
+            for n in (1, 2)
+        ]
+        await asyncio.sleep(0)  # all three have handed their charge in
+        first.cancel()
+        results = await asyncio.gather(*others)
+        assert [r.outcome for r in results] == ["applied", "applied"]
+        assert first.cancelled()
+        charges = [row for row in await journal_rows(sqlite_url, "busy") if row[0] == "charge"]
+        assert len(charges) == 2
+    finally:
+        await db.close()
