@@ -6,6 +6,8 @@ time, one transaction per batch:
 
 1. the batch's open refund tickets are locked (in id order), then its accounts (in
    account id order), as a moderator's approval locks its ticket, then its account;
+   tickets opened while the accounts were being locked are then read and locked too
+   (skipping any another writer holds, so the reversed order never waits);
 2. a generation that has an open refund ticket has *that* ticket approved, through the
    one decision path (`decide_in`: its triage message, thread and user hear of it);
 3. every other generation gets a ticket of its own, opened already approved and `quiet`
@@ -138,6 +140,9 @@ def refund_incident_batch_in(
     gids = [g.generation_id for g in found]
     open_tickets = uow.incidents.lock_open_tickets(gids)
     accounts = uow.incidents.lock_accounts({g.account_id for g in found})
+    # A user may have opened a ticket for one of them while this waited for an account:
+    # approve that ticket instead of opening a second.
+    open_tickets |= uow.incidents.lock_late_tickets([g for g in gids if g not in open_tickets])
     paid: list[tuple[Refunded, int]] = []
     for _gid, ticket_id in sorted(open_tickets.items(), key=lambda pair: pair[1]):
         decided = decide_in(uow, ticket_id, TicketAction.APPROVE, actor, reason)

@@ -251,6 +251,11 @@ class IncidentBook:
         """The open refund ticket of each generation that has one, locked (in id order)."""
         return incident_records.open_tickets_for(self._tx, generation_ids)
 
+    def lock_late_tickets(self, generation_ids: Sequence[str]) -> dict[str, int]:
+        """Open refund tickets opened while the accounts were being locked, locked too
+        (those another writer holds are left out: it is deciding them)."""
+        return incident_records.open_tickets_late(self._tx, generation_ids)
+
     def lock_accounts(self, account_ids: set[str]) -> dict[str, AccountState]:
         """The accounts, locked in account id order (after any tickets), as they are now."""
         return incident_records.load_accounts(self._tx, account_ids)

@@ -93,6 +93,8 @@ def _common(dialect: str) -> dict[str, str]:
 
 INCIDENT_SQL: dict[str, str] = {
     **_common("sqlite"),
+    # One writer at a time: nothing can have been opened since the first read.
+    "incident_open_tickets_late": _common("sqlite")["incident_open_tickets"],
     "incident_refund_insert": "INSERT INTO refunds (" + ", ".join(REFUND_COLUMNS) + ")"
     " VALUES (" + ", ".join("?" * len(REFUND_COLUMNS)) + ")",
 }
@@ -103,6 +105,9 @@ INCIDENT_POSTGRES: dict[str, str] = {
     # decision locks its ticket before its account: the two never wait on each other
     # in opposite orders.
     "incident_open_tickets": _common("postgresql")["incident_open_tickets"] + " FOR UPDATE",
+    # Read again once the accounts are locked: tickets opened meanwhile, those nobody holds.
+    "incident_open_tickets_late": _common("postgresql")["incident_open_tickets"]
+    + " FOR UPDATE SKIP LOCKED",
     # One model's alerts are decided one transaction at a time, even from several
     # processes, so that two batches of failures cannot both see no alert and post one.
     "incident_alert_lock": "SELECT pg_advisory_xact_lock(1768842084, hashtext(:model))",

@@ -80,6 +80,15 @@ def open_tickets_for(tx: Tx, generation_ids: Sequence[str]) -> dict[str, int]:
     return {gid: int(tid) for tid, gid in found}
 
 
+def open_tickets_late(tx: Tx, generation_ids: Sequence[str]) -> dict[str, int]:
+    """Open refund tickets of these generations opened since the first read, once the
+    accounts are locked: locked in turn, except those someone else holds (PostgreSQL)."""
+    if not generation_ids:
+        return {}
+    found = tx.fetch_all("incident_open_tickets_late", {"ids": _ids(tx, generation_ids)}, _PAIR)
+    return {gid: int(tid) for tid, gid in found}
+
+
 def load_accounts(tx: Tx, account_ids: set[str]) -> dict[str, AccountState]:
     """The accounts, locked in account id order on PostgreSQL."""
     if tx.dialect == "postgresql":

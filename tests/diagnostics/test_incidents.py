@@ -5,6 +5,10 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
 from diagnostics.desk import Decided, TicketDesk
 from ledger import IncidentWindow
 from ledger.clock import FixedClock
@@ -109,3 +113,42 @@ async def _race(url: str, clock: FixedClock, engines: int) -> None:
 
 async def test_incidents_racing_approvals_refund_each_generation_once(any_url, clock):
     await _race(any_url, clock, engines=1 if "sqlite" in any_url else 2)
+
+
+@pytest.mark.postgres
+async def test_a_ticket_opened_while_an_incident_waits_for_the_account_is_the_one_approved(
+    pg_url, clock
+):
+    """A user opens a refund ticket while the incident waits for their account's lock: the
+    incident approves that ticket instead of paying through a second one."""
+    db = open_database(pg_url)
+    try:
+        ledger = LedgerService(db, clock)
+        await outage(ledger, clock, users=1)
+        desk = TicketDesk(ledger)
+        url = make_url(pg_url)
+        holder = await asyncpg.connect(
+            host=url.host, port=url.port or 5432, user=url.username, database=url.database
+        )
+        try:
+            async with holder.transaction():  # another writer holds the account's row
+                await holder.execute("SELECT 1 FROM accounts WHERE account_id = 'acc-0' FOR UPDATE")
+                incident = asyncio.ensure_future(desk.refund_incident(WINDOW, "discord:9"))
+                waiting = "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                for _ in range(500):
+                    if (await query(pg_url, waiting))[0][0]:
+                        break
+                    await asyncio.sleep(0.01)
+                assert (await query(pg_url, waiting))[0][0] == 1  # the incident, at the lock
+                opened = await desk.open_refund("1000", "g-0-a", "it failed")
+        finally:
+            await holder.close()
+        done = await incident
+        assert done.generations == 2 and done.tickets["g-0-a"] == opened.ticket.id
+        ticket = await desk.get(opened.ticket.id)
+        assert (ticket.state, ticket.refunded) == ("approved", 40)
+        tickets = await query(pg_url, "SELECT generation_id, state FROM tickets ORDER BY id")
+        assert tickets == [("g-0-a", "approved"), ("g-0-b", "approved")]
+        assert len(await query(pg_url, "SELECT * FROM refunds")) == 2
+    finally:
+        await db.close()
