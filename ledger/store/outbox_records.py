@@ -44,16 +44,8 @@ def add_item(
     due_us: int | None = None,
 ) -> bool:
     """Add an item; False when one with the same key was added before."""
-    params = {
-        "kind": kind.value,
-        "topic": topic,
-        "payload": json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
-        "user_id": user_id,
-        "ticket_id": ticket_id,
-        "key": key,
-        "created_us": now_us,
-        "due_us": now_us if due_us is None else due_us,
-    }
+    due = now_us if due_us is None else due_us
+    params = _row(kind, topic, (payload, user_id, ticket_id, key), now_us, due)
     return tx.run("outbox_add", params) == 1
 
 
@@ -68,22 +60,27 @@ def add_items(
 
     An item whose key exists is not added again.
     """
-    tx.many(
-        "outbox_add",
-        [
-            {
-                "kind": kind.value,
-                "topic": topic,
-                "payload": json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
-                "user_id": user_id,
-                "ticket_id": ticket_id,
-                "key": key,
-                "created_us": now_us,
-                "due_us": now_us,
-            }
-            for payload, user_id, ticket_id, key in items
-        ],
-    )
+    tx.many("outbox_add", [_row(kind, topic, item, now_us, now_us) for item in items])
+
+
+def _row(
+    kind: OutboxKind,
+    topic: str,
+    item: tuple[dict[str, Any], str | None, int | None, str | None],
+    now_us: int,
+    due_us: int,
+) -> dict[str, Any]:
+    payload, user_id, ticket_id, key = item
+    return {
+        "kind": kind.value,
+        "topic": topic,
+        "payload": json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+        "user_id": user_id,
+        "ticket_id": ticket_id,
+        "key": key,
+        "created_us": now_us,
+        "due_us": due_us,
+    }
 
 
 def claim_items(tx: Tx, holder: str, now_us: int, lease_us: int, limit: int) -> list[OutboxItem]:
