@@ -18,13 +18,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import discord
 from discord import app_commands
+from discord.ext import commands
 
 from bot.errors import StaffOnly
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +36,7 @@ __all__ = [
     "STAFF_CONTEXTS",
     "STAFF_INSTALLS",
     "STAFF_PERMISSIONS",
+    "StaffCog",
     "holds_role",
     "require_staff",
     "staff_check",
@@ -109,6 +114,36 @@ def staff_check(level: str) -> Callable[[T], T]:
         return True
 
     return app_commands.check(predicate)
+
+
+class StaffCog(commands.Cog):
+    """A cog of staff commands: each acts at the level its `extras` name (`support` unless
+    `{"level": "moderator"}`), and only where `staff_refusal` allows it."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        """Every command here: the support server, its own install, the role it needs.
+
+        Raises:
+            StaffOnly: refused; the error handler answers "staff only".
+        """
+        command = interaction.command
+        level = command.extras.get("level", "support") if command is not None else "support"
+        refusal = staff_refusal(interaction, self.services.settings, level)
+        if refusal is None:
+            return True
+        if interaction.type is discord.InteractionType.autocomplete:
+            return False  # discord.py answers an autocomplete that fails its check with []
+        log.info(
+            "refused /%s from user %s in guild %s: %s",
+            command.qualified_name if command else "?",
+            interaction.user.id,
+            interaction.guild_id,
+            refusal.reason,
+        )
+        raise refusal
 
 
 def staff_group(name: str, description: str) -> app_commands.Group:

@@ -1,7 +1,7 @@
 """Incidents for moderators: `/incident refund`, and the alert with its `Refund all` button.
 
 - `/incident refund since until [model] [reason]` is a staff command (registered to the
-  support server only, checked by `IncidentCog.interaction_check` for the moderator
+  support server only, checked by `StaffCog.interaction_check` (`bot.roles`) for the moderator
   role there); it refunds through the desk (`diagnostics.incidents`).
 - An alert is decided by the ledger where failures are applied (an outbox item of kind
   CHANNEL, topic `incident`); `deliver_alert` posts it once in the triage channel with a
@@ -17,13 +17,12 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.delivery import send_once, wake_deliveries
 from bot.guards import StaffGuard, services_of, settle
 from bot.incidents import BadWindow, parse_window, refunded_text
 from bot.respond import MENTIONS_NONE, Reply, answer
-from bot.roles import staff_group, staff_refusal
+from bot.roles import StaffCog, staff_group
 from bot.services import Services
 from bot.style import BAD, GOOD, WARN, clip, safe
 from bot.tickets.views import actor
@@ -50,30 +49,10 @@ async def _refund(
     )
 
 
-class IncidentCog(commands.Cog):
+class IncidentCog(StaffCog):
     """`/incident refund`: refund a whole outage at once (moderators)."""
 
     incident = staff_group("incident", "Moderators: refund the failures of an outage")
-
-    def __init__(self, services: Services) -> None:
-        self.services = services
-
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        """The support server, its own install, the moderator role.
-
-        Raises:
-            StaffOnly: refused; the error handler answers "staff only".
-        """
-        refusal = staff_refusal(interaction, self.services.settings, "moderator")
-        if refusal is None:
-            return True
-        log.info(
-            "refused /incident from user %s in guild %s: %s",
-            interaction.user.id,
-            interaction.guild_id,
-            refusal.reason,
-        )
-        raise refusal
 
     @incident.command(name="refund", extras=MODERATOR)
     async def refund(

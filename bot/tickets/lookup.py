@@ -7,22 +7,17 @@ server for every use (`bot.roles`): `/lookup` and `/adjust` by the cog's
 
 from __future__ import annotations
 
-import logging
-
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.account.embeds import balance_embed, history_embed
 from bot.guards import services_of
 from bot.respond import Reply, answer
-from bot.roles import staff_check, staff_command, staff_refusal
+from bot.roles import StaffCog, staff_check, staff_command
 from bot.services import Services
 from bot.style import BAD, GOOD
 from bot.tickets.views import actor
 from bot.words import tokens
-
-log = logging.getLogger(__name__)
 
 __all__ = ["LookupCog", "lookup_reply", "tokens_menu"]
 
@@ -55,24 +50,8 @@ def tokens_menu() -> app_commands.ContextMenu:
     return app_commands.ContextMenu(name="Tokens", callback=_tokens)
 
 
-class LookupCog(commands.Cog):
+class LookupCog(StaffCog):
     """`/lookup` for the support team, `/adjust` for moderators."""
-
-    def __init__(self, services: Services) -> None:
-        self.services = services
-
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        """The support server, its own install, the role the command needs.
-
-        Raises:
-            StaffOnly: refused; the error handler answers "staff only".
-        """
-        command = interaction.command
-        level = command.extras.get("level", "support") if command is not None else "support"
-        refusal = staff_refusal(interaction, self.services.settings, level)
-        if refusal is not None:
-            raise refusal
-        return True
 
     @app_commands.command(name="lookup")
     @staff_command

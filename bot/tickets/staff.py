@@ -2,21 +2,17 @@
 in `bot.tickets.lookup`).
 
 Registered to the support server only (`bot.registration`), and checked on the server for
-every command by this cog's `interaction_check`: the support server, its own install,
-the configured role (`bot.roles`), whatever Discord's own permission settings say.
+every command by `bot.roles.StaffCog`: the support server, its own install, the
+configured role, whatever Discord's own permission settings say.
 """
 
 from __future__ import annotations
 
-import logging
-
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.respond import Reply, answer
-from bot.roles import staff_group, staff_refusal
-from bot.services import Services
+from bot.roles import StaffCog, staff_group
 from bot.tickets.choices import canned_choices, ticket_choices
 from bot.tickets.embeds import CATEGORY_CHOICES, STATE_CHOICES
 from bot.tickets.figures import stats_embed
@@ -24,43 +20,16 @@ from bot.tickets.lists import queue_reply
 from bot.tickets.replies import send_reply
 from bot.tickets.views import decide
 
-log = logging.getLogger(__name__)
-
 __all__ = ["SupportCog"]
 
 TicketId = app_commands.Range[int, 1, 10**15]
 MODERATOR = {"level": "moderator"}
 
 
-class SupportCog(commands.Cog):
+class SupportCog(StaffCog):
     """Triage for the support team, decisions for moderators."""
 
     ticket = staff_group("ticket", "Support: triage and decide tickets")
-
-    def __init__(self, services: Services) -> None:
-        self.services = services
-
-    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
-        """Every command here: the support server, its own install, the role it needs.
-
-        Raises:
-            StaffOnly: refused; the error handler answers "staff only".
-        """
-        command = interaction.command
-        level = command.extras.get("level", "support") if command is not None else "support"
-        refusal = staff_refusal(interaction, self.services.settings, level)
-        if refusal is None:
-            return True
-        if interaction.type is discord.InteractionType.autocomplete:
-            return False  # discord.py answers an autocomplete that fails its check with []
-        log.info(
-            "refused /%s from user %s in guild %s: %s",
-            command.qualified_name if command else "?",
-            interaction.user.id,
-            interaction.guild_id,
-            refusal.reason,
-        )
-        raise refusal
 
     async def _act(
         self, interaction: discord.Interaction, ticket_id: int, action: str, text: str | None = None
