@@ -38,7 +38,7 @@ from ledger.refunds import Refunded, RefundProblem, RefundRefusal
 from ledger.resets import catch_up
 from ledger.state import AccountState, Generation, HistoryRow
 from ledger.store import records
-from ledger.store.database import Database, Tx
+from ledger.store.database import Database, Tx, resolve_all
 from ledger.unit_of_work import UnitOfWork
 from ledger.usage import UsageReport
 from ledger.why import WhyReport
@@ -411,13 +411,7 @@ def _settle(waiting: list[tuple[Event, asyncio.Future[EventResult]]], done: asyn
     """Hand each caller of `apply` its own result (or the batch's failure)."""
     error = done.exception() if not done.cancelled() else asyncio.CancelledError()
     results = done.result() if error is None else [None] * len(waiting)
-    for (_, future), result in zip(waiting, results, strict=True):
-        if future.cancelled():
-            continue
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(result)
+    resolve_all([(f, result, error) for (_, f), result in zip(waiting, results, strict=True)])
 
 
 def _find(tx: Tx, who: str, by_user: bool = False) -> AccountState | None:
