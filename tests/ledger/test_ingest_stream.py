@@ -20,19 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from bench.ingest_memory import PEAK_OF_ITSELF  # the same measure as the benchmark's
+
 ROOT = Path(__file__).parents[2]
 MB = 1024 * 1024
-PEAK_OF_ITSELF = """
-import atexit, runpy, sys
-report, sys.argv = sys.argv[1], ["tokendesk", *sys.argv[2:]]
-def _peak():
-    with open("/proc/self/status") as status, open(report, "w") as out:
-        out.write(next(line for line in status if line.startswith("VmHWM")).split()[1])
-atexit.register(_peak)
-runpy.run_module("bot", run_name="__main__", alter_sys=True)
-"""
-"""Runs `tokendesk` and writes its own peak RSS (KB) at exit. The kernel carries the
-parent's high-water mark across fork and exec into `wait4`'s figure, not into VmHWM."""
 
 
 @pytest.fixture
