@@ -78,6 +78,10 @@ async def answer_error(interaction: discord.Interaction, error: Exception) -> No
     await handle_error(interaction, error)
 
 
+QUIET_S = 0.01
+"""How long without an interaction starting or ending makes a quiet moment."""
+
+
 class InteractionGate:
     """Counts, times and tracks interactions; refuses new ones once stopping."""
 
@@ -87,6 +91,8 @@ class InteractionGate:
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self._last_active = 0.0
+        """When an interaction last started or ended (`time.monotonic`)."""
 
     @property
     def in_flight(self) -> int:
@@ -119,23 +125,33 @@ class InteractionGate:
         """Count one interaction in flight for as long as the block runs."""
         self._in_flight += 1
         self._idle.clear()
+        self._last_active = time.monotonic()
         try:
             yield
         finally:
             self._in_flight -= 1
+            self._last_active = time.monotonic()
             if self._in_flight == 0:
                 self._idle.set()
 
-    async def quiet(self, within: float) -> None:
-        """Wait for a moment with no interaction being handled, `within` seconds at most.
+    async def quiet(self, within: float, calm: float = QUIET_S) -> None:
+        """Wait for a quiet moment, `within` seconds at most: no interaction being handled,
+        and none started or ended for `calm` seconds.
 
         Background work that can wait (the outbox's DMs and thread lines) gives way here, so
         that it never costs an interaction its 3 seconds; under constant load it still
         goes on, one step per `within` seconds.
         """
-        if self._in_flight:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._idle.wait(), within)
+        deadline = time.monotonic() + within
+        while (left := deadline - time.monotonic()) > 0:
+            if self._in_flight:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._idle.wait(), left)
+                continue
+            rest = self._last_active + calm - time.monotonic()
+            if rest <= 0:
+                return
+            await asyncio.sleep(min(rest, left))
 
     async def drain(self, within: float) -> bool:
         """Take no new interactions; wait up to `within` s for those in flight to finish.
