@@ -79,7 +79,7 @@ async def answer_error(interaction: discord.Interaction, error: Exception) -> No
 
 
 QUIET_S = 0.01
-"""How long without an interaction starting or ending makes a quiet moment."""
+"""How long without an interaction starting or ending makes a quiet moment, by default."""
 
 
 class InteractionGate:
@@ -93,6 +93,8 @@ class InteractionGate:
         self._idle.set()
         self._last_active = 0.0
         """When an interaction last started or ended (`time.monotonic`)."""
+        self.calm_s = QUIET_S
+        """How long without an interaction starting or ending makes a quiet moment."""
 
     @property
     def in_flight(self) -> int:
@@ -134,9 +136,9 @@ class InteractionGate:
             if self._in_flight == 0:
                 self._idle.set()
 
-    async def quiet(self, within: float, calm: float = QUIET_S) -> None:
+    async def quiet(self, within: float) -> None:
         """Wait for a quiet moment, `within` seconds at most: no interaction being handled,
-        and none started or ended for `calm` seconds.
+        and none started or ended for `calm_s` seconds.
 
         Background work that can wait (the outbox's DMs and thread lines) gives way here, so
         that it never costs an interaction its 3 seconds; under constant load it still
@@ -148,7 +150,7 @@ class InteractionGate:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._idle.wait(), left)
                 continue
-            rest = self._last_active + calm - time.monotonic()
+            rest = self._last_active + self.calm_s - time.monotonic()
             if rest <= 0:
                 return
             await asyncio.sleep(min(rest, left))

@@ -107,3 +107,24 @@ async def test_delivering_gives_way_to_interactions_in_flight(desk):
         await asyncio.sleep(0.2)
         assert triage(desk) == []  # in hand, not sent: the interaction comes first
     assert len(await posted(desk)) == 1  # sent once nothing is in flight
+
+
+async def test_delivering_waits_for_a_quiet_moment_not_just_a_gap_between_interactions(desk):
+    """An interaction that has just ended still holds deliveries back until things calm down."""
+    await _erin(desk)
+    await desk.start()
+    assert await delivered(desk.services)
+    desk.bot.deliverer.patience_s = 60.0
+    desk.bot.gate.calm_s = 1.0  # here: a second without interactions makes a quiet moment
+    url = desk.services.ledger.db.url
+    with desk.bot.gate.handling():
+        await desk.services.desk.open_refund(desk.uid("erin"), "g-fail")
+        desk.bot.deliverer.poke()
+        sql = "SELECT attempts FROM outbox WHERE kind = 'triage'"
+        for _ in range(500):  # until the deliverer has the item in hand
+            if (await query(url, sql))[0][0]:
+                break
+            await asyncio.sleep(0.01)
+    await asyncio.sleep(0.2)  # nothing in flight now, but an interaction just ended
+    assert triage(desk) == []
+    assert len(await posted(desk)) == 1  # sent once the second has passed
