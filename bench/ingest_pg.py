@@ -12,6 +12,11 @@ PostgreSQL runs in databases made for the run (CREATE DATABASE on 127.0.0.1:5432
 postgres, dropped at the end); SQLite in temporary files. Schemas are made with
 `python -m bot db upgrade`.
 
+Where the machine's CPU counters can be read (Linux `/proc/stat`), it also prints what
+bounds the two PostgreSQL ratios on this machine: the CPU each run used (the ingest
+process from its own usage, the rest of the machine, mostly PostgreSQL, from the
+counters) and the best figure those seconds allow with every core busy.
+
     .venv/bin/python bench/ingest_pg.py [--quick] [--in-flight N] [--batch N]
 """
 
@@ -21,6 +26,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import shutil
 import socket
 import subprocess
@@ -31,6 +37,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -91,15 +98,71 @@ def upgrade(url: str) -> None:
         raise SystemExit(f"db upgrade failed for {url}: {done.stderr}")
 
 
-def file_ingest(url: str, path: Path, count: int) -> tuple[float, str]:
-    """Events per second of `tokendesk ingest` as a whole process, and its summary line."""
+CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def machine_busy() -> float | None:
+    """CPU seconds the whole machine has been busy since boot (None: cannot be read)."""
+    try:
+        with open("/proc/stat") as stat:
+            user, nice, system, _idle, _iowait, irq, softirq = map(
+                int, stat.readline().split()[1:8]
+            )
+    except (OSError, ValueError):
+        return None
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass(frozen=True)
+class FileRun:
+    """One `tokendesk ingest FILE`: its rate and summary, and the CPU it took."""
+
+    rate: float
+    summary: str
+    wall: float
+    process_cpu: float
+    """CPU seconds of the ingest process itself."""
+    machine_cpu: float | None
+    """CPU seconds the whole machine was busy meanwhile (None: cannot be read)."""
+
+    @property
+    def elsewhere_cpu(self) -> float | None:
+        """CPU seconds outside the ingest process: mostly the database server."""
+        return None if self.machine_cpu is None else max(0.0, self.machine_cpu - self.process_cpu)
+
+    def least_wall(self, split: bool) -> float | None:
+        """The least wall time this CPU allows on this machine's cores.
+
+        As it runs (`split` False), the ingest process and its server backend each work on
+        one core at most; split over any number of processes (`split` True), the same CPU
+        still needs every core busy for its sum divided by the cores.
+        """
+        elsewhere = self.elsewhere_cpu
+        if elsewhere is None:
+            return None
+        spread = (self.process_cpu + elsewhere) / CORES
+        return spread if split else max(self.process_cpu, elsewhere, spread)
+
+
+def file_ingest(url: str, path: Path, count: int) -> FileRun:
+    """`tokendesk ingest FILE` as a whole process: rate, summary line and CPU used."""
     upgrade(url)
+    cpu, busy = children_cpu(), machine_busy()
     started = time.perf_counter()
     done = tokendesk(url, "ingest", str(path))
     elapsed = time.perf_counter() - started
+    after = machine_busy()
     if done.returncode != 0:
         raise SystemExit(f"ingest failed: {done.stdout[:500]} {done.stderr[:500]}")
-    return count / elapsed, done.stdout.splitlines()[0]
+    machine = None if busy is None or after is None else after - busy
+    return FileRun(
+        count / elapsed, done.stdout.splitlines()[0], elapsed, children_cpu() - cpu, machine
+    )
 
 
 def free_port() -> int:
@@ -110,11 +173,12 @@ def free_port() -> int:
 
 async def webhook_ingest(
     url: str, body: list[dict], batch: int, in_flight: int, processes: int = 1
-) -> tuple[float, Counter[str]]:
+) -> tuple[float, Counter[str], float | None]:
     """Events per second through `processes` webhook processes on one database.
 
     Bodies are encoded and signed before the clock starts; each process gets every
-    `processes`-th request and `in_flight` requests at a time.
+    `processes`-th request and `in_flight` requests at a time. Also returns how many
+    cores the machine kept busy while the requests ran (None: cannot be read).
     """
     upgrade(url)
     env = {**os.environ, "TOKENDESK_DATABASE_URL": url, "TOKENDESK_WEBHOOK_SECRET": SECRET}
@@ -167,7 +231,7 @@ async def webhook_ingest(
                 while not queue.empty():
                     await post(base, queue.get_nowait())
 
-            started = time.perf_counter()
+            busy, started = machine_busy(), time.perf_counter()
             for request in opening:  # accounts first: charges need them
                 await post(bases[0], request)
             await asyncio.gather(
@@ -178,11 +242,13 @@ async def webhook_ingest(
                 )
             )
             elapsed = time.perf_counter() - started
+            after = machine_busy()
     finally:
         for proc in procs:
             proc.terminate()
             await proc.wait()
-    return len(body) / elapsed, outcomes
+    cores = None if busy is None or after is None else (after - busy) / elapsed
+    return len(body) / elapsed, outcomes, cores
 
 
 async def _wait_ready(
@@ -231,41 +297,68 @@ def main() -> None:
     count = 5_000 if args.quick else 50_000
     body = events(count)
     folder = Path(tempfile.mkdtemp(prefix="tokendesk-bench-pg-"))
-    figures: dict[str, tuple[float, str]] = {}
+    files: dict[str, FileRun] = {}
+    hooks: dict[str, tuple[float, str, float | None]] = {}
     try:
         path = folder / "events.jsonl"
         path.write_text("".join(json.dumps(e) + "\n" for e in body))
-        figures["sqlite file"] = file_ingest(
-            f"sqlite+aiosqlite:///{folder / 'file.db'}", path, count
-        )
+        files["sqlite"] = file_ingest(f"sqlite+aiosqlite:///{folder / 'file.db'}", path, count)
         with pg_database() as url:
-            figures["postgresql file"] = file_ingest(url, path, count)
+            files["postgresql"] = file_ingest(url, path, count)
         for processes in (1, 2):
             with pg_database() as url:
-                rate, outcomes = asyncio.run(
+                rate, outcomes, cores = asyncio.run(
                     webhook_ingest(url, body, args.batch, args.in_flight, processes)
                 )
-                figures[f"postgresql webhook {processes}"] = (rate, _shown(outcomes))
+                hooks[f"postgresql {processes}"] = (rate, _shown(outcomes), cores)
         hook_url = f"sqlite+aiosqlite:///{folder / 'hook.db'}"
-        rate, outcomes = asyncio.run(webhook_ingest(hook_url, body, args.batch, args.in_flight))
-        figures["sqlite webhook 1"] = (rate, _shown(outcomes))
+        rate, outcomes, cores = asyncio.run(
+            webhook_ingest(hook_url, body, args.batch, args.in_flight)
+        )
+        hooks["sqlite 1"] = (rate, _shown(outcomes), cores)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
-    def line(label: str, key: str, ratio: str = "") -> None:
-        rate, summary = figures[key]
+    def line(label: str, rate: float, summary: str, ratio: str = "") -> None:
         print(f"  {label:<34} {rate:>9,.0f} events/s  {ratio:<28} [{summary}]")
 
-    lite, pg = figures["sqlite file"][0], figures["postgresql file"][0]
-    one, two = figures["postgresql webhook 1"][0], figures["postgresql webhook 2"][0]
+    lite, pg = files["sqlite"], files["postgresql"]
+    one, two = hooks["postgresql 1"], hooks["postgresql 2"]
     print(f"ingest of {count:,} events (maestro accounts, web charges), one run on this machine")
     print("  tokendesk ingest FILE (whole process, same file)")
-    line("SQLite", "sqlite file")
-    line("PostgreSQL", "postgresql file", f"{pg / lite:.2f} of SQLite (target >= 1.0)")
+    line("SQLite", lite.rate, lite.summary)
+    line("PostgreSQL", pg.rate, pg.summary, f"{pg.rate / lite.rate:.2f} of SQLite (target >= 1.0)")
     print(f"  webhook: {args.batch} events a request, {args.in_flight} in flight a process")
-    line("PostgreSQL, 1 process", "postgresql webhook 1")
-    line("PostgreSQL, 2 processes", "postgresql webhook 2", f"{two / one:.2f}x 1 (target >= 1.6)")
-    line("SQLite, 1 process", "sqlite webhook 1")
+    line("PostgreSQL, 1 process", one[0], one[1])
+    line("PostgreSQL, 2 processes", two[0], two[1], f"{two[0] / one[0]:.2f}x 1 (target >= 1.6)")
+    line("SQLite, 1 process", hooks["sqlite 1"][0], hooks["sqlite 1"][1])
+    _bounds(lite, pg, one[2], two[2])
+
+
+def _bounds(lite: FileRun, pg: FileRun, one: float | None, two: float | None) -> None:
+    """What CPU allows the two PostgreSQL ratios on this machine, from this run's counters."""
+    as_is, split = pg.least_wall(split=False), pg.least_wall(split=True)
+    if as_is is None or split is None or one is None or two is None:
+        print("  (the machine's CPU counters cannot be read here: no bounds printed)")
+        return
+    print(f"what bounds the PostgreSQL figures here ({CORES} cores, CPU seconds of this run)")
+    print(f"  file, SQLite: {lite.process_cpu:.2f} s of CPU in {lite.wall:.2f} s (one process)")
+    print(
+        f"  file, PostgreSQL: {pg.process_cpu:.2f} s in the ingest process"
+        f" + {pg.elsewhere_cpu:.2f} s elsewhere (the server) in {pg.wall:.2f} s"
+    )
+    print(
+        f"    as it runs (one process, one backend): at least {as_is:.2f} s,"
+        f" at most {lite.wall / as_is:.2f} of SQLite"
+    )
+    print(
+        f"    the same CPU split over every core: at least {split:.2f} s,"
+        f" at most {lite.wall / split:.2f} of SQLite"
+    )
+    print(
+        f"  webhook: 1 process kept {one:.2f} of {CORES} cores busy, 2 kept {two:.2f};"
+        f" at the same CPU per event, 2 processes can reach at most {CORES / one:.2f}x 1"
+    )
 
 
 def _shown(outcomes: Counter[str]) -> str:
