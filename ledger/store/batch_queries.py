@@ -1,7 +1,7 @@
 """The SQL a batch of events runs: a few statements per batch, not per event.
 
-Reads name a set of ids in one parameter: a JSON array read through `json_each` on
-SQLite, an array (`= ANY`) on PostgreSQL. Writes are set-based: on SQLite a statement
+Reads name a set of ids in one parameter (`queries.in_ids`): a JSON array read through
+`json_each` on SQLite, an array (`= ANY`) on PostgreSQL. Writes are set-based: on SQLite a statement
 runs once per row through `executemany` (in process, no round trips); on PostgreSQL
 one statement takes a column of values per array and `unnest`s them, one round trip
 for any number of rows.
@@ -9,7 +9,7 @@ for any number of rows.
 
 from __future__ import annotations
 
-from ledger.store.queries import ACCOUNT_COLUMNS, GENERATION_COLUMNS
+from ledger.store.queries import ACCOUNT_COLUMNS, GENERATION_COLUMNS, in_ids
 
 __all__ = [
     "BATCH_POSTGRES",
@@ -61,21 +61,15 @@ _JOURNAL = ", ".join(JOURNAL_COLUMNS)
 _REFUNDED = "EXISTS (SELECT 1 FROM refunds r WHERE r.generation_id = g.generation_id)"
 
 
-def _in(column: str, dialect: str) -> str:
-    if dialect == "postgresql":
-        return f"{column} = ANY(:ids)"
-    return f"{column} IN (SELECT value FROM json_each(:ids))"
-
-
 def _reads(dialect: str) -> dict[str, str]:
     return {
-        "batch_accounts": f"SELECT {_ACC} FROM accounts WHERE {_in('account_id', dialect)}",
-        "batch_events": f"SELECT event_id, digest FROM events WHERE {_in('event_id', dialect)}",
+        "batch_accounts": f"SELECT {_ACC} FROM accounts WHERE {in_ids('account_id', dialect)}",
+        "batch_events": f"SELECT event_id, digest FROM events WHERE {in_ids('event_id', dialect)}",
         "batch_generations": f"SELECT {_GEN}, {_REFUNDED} AS refunded FROM generations g"
-        f" WHERE {_in('g.generation_id', dialect)}",
+        f" WHERE {in_ids('g.generation_id', dialect)}",
         # The `low` thresholds of the users a batch links (only those who want `low`).
         "batch_low_below": "SELECT user_id, low_threshold FROM notify_prefs"
-        f" WHERE on_low AND {_in('user_id', dialect)}",
+        f" WHERE on_low AND {in_ids('user_id', dialect)}",
     }
 
 

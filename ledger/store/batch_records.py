@@ -11,7 +11,6 @@ error (`Conflict`) tells the caller to apply that batch again, event by event.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -49,11 +48,6 @@ class Loaded:
         self.low_below = low_below or {}
 
 
-def _ids(tx: Tx, ids: set[str]) -> Any:
-    ordered = sorted(ids)
-    return ordered if tx.dialect == "postgresql" else json.dumps(ordered)
-
-
 def load_batch(
     tx: Tx,
     account_ids: set[str],
@@ -65,16 +59,16 @@ def load_batch(
     and the `low` thresholds of the Discord users it links (a read only when it links)."""
     if tx.dialect == "postgresql":
         tx.run("batch_plan_each", {})
-    accounts = tx.fetch_all("batch_accounts", {"ids": _ids(tx, account_ids)}, ACCOUNT)
-    seen = tx.fetch_all("batch_events", {"ids": _ids(tx, event_ids)}, _SEEN)
+    accounts = tx.fetch_all("batch_accounts", {"ids": tx.id_set(account_ids)}, ACCOUNT)
+    seen = tx.fetch_all("batch_events", {"ids": tx.id_set(event_ids)}, _SEEN)
     generations: list[Generation] = []
     if generation_ids:
         generations = tx.fetch_all(
-            "batch_generations", {"ids": _ids(tx, generation_ids)}, GENERATION
+            "batch_generations", {"ids": tx.id_set(generation_ids)}, GENERATION
         )
     low_below: list[tuple[str, int]] = []
     if users:
-        low_below = tx.fetch_all("batch_low_below", {"ids": _ids(tx, users)}, _LOW_BELOW)
+        low_below = tx.fetch_all("batch_low_below", {"ids": tx.id_set(users)}, _LOW_BELOW)
     return Loaded(
         {a.account_id: a for a in accounts},
         dict(seen),

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import json
 import logging
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any, NamedTuple, TypeVar
@@ -148,6 +149,12 @@ class Tx:
             self._cursor.executemany(self._sql[name][0], rows)
         except self._conflict as exc:
             raise Conflict(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+
+    def id_set(self, ids: Iterable[str]) -> Any:
+        """A set of ids as the one `:ids` parameter `queries.in_ids` reads, sorted: an array
+        on PostgreSQL, a JSON array on SQLite."""
+        ordered = sorted(set(ids))
+        return ordered if self.dialect == "postgresql" else json.dumps(ordered)
 
     def raw(self, sql: str) -> None:
         """Execute a statement that takes no parameters (savepoints, health checks)."""

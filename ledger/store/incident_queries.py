@@ -1,12 +1,12 @@
 """The SQL of incidents: selecting failures to refund, paying them set by set, alerts.
 
-(See `queries` for how parameters are written and `batch_queries` for how a set of ids
-or a set of rows is passed on each database.)
+(See `queries` for how parameters are written and a set of ids is passed (`in_ids`), and
+`batch_queries` for how a set of rows is passed on each database.)
 """
 
 from __future__ import annotations
 
-from ledger.store.queries import GENERATION_COLUMNS
+from ledger.store.queries import GENERATION_COLUMNS, in_ids
 from ledger.tickets import OPEN_STATES, TicketKind
 
 __all__ = [
@@ -61,25 +61,19 @@ _ALERT_STATS = (
 )
 
 
-def _in(column: str, dialect: str) -> str:
-    if dialect == "postgresql":
-        return f"{column} = ANY(:ids)"
-    return f"{column} IN (SELECT value FROM json_each(:ids))"
-
-
 def _common(dialect: str) -> dict[str, str]:
     return {
         "incident_candidates": _CANDIDATES + _PAGE,
         "incident_candidates_of_model": _CANDIDATES + " AND g.model = :model" + _PAGE,
         "incident_open_tickets": "SELECT id, generation_id FROM tickets"
         f" WHERE kind = '{TicketKind.REFUND}' AND state IN ({_OPEN})"
-        f" AND {_in('generation_id', dialect)} ORDER BY id",
+        f" AND {in_ids('generation_id', dialect)} ORDER BY id",
         "incident_ticket_insert": f"INSERT INTO tickets ({', '.join(DECIDED_TICKET_COLUMNS)})"
         f" VALUES ({', '.join(':' + c for c in DECIDED_TICKET_COLUMNS)}) RETURNING id",
         # The models of the failures a write just applied, with the latest failure of each.
         "incident_failed_models": "SELECT g.model AS model, MAX(g.finished_us) AS at_us"
-        " FROM generations g"
-        f" WHERE g.status = 'failed' AND g.model IS NOT NULL AND {_in('g.generation_id', dialect)}"
+        " FROM generations g WHERE g.status = 'failed' AND g.model IS NOT NULL"
+        f" AND {in_ids('g.generation_id', dialect)}"
         " GROUP BY g.model ORDER BY g.model",
         "incident_alert_near": "SELECT id FROM incident_alerts WHERE model = :model"
         " AND at_us > :after AND at_us < :before",

@@ -48,11 +48,6 @@ _MODEL_AT = Shape(("model", "at_us"), tuple)
 _WINDOW = Shape(("model", "since_us", "until_us"), tuple)
 
 
-def _ids(tx: Tx, ids: Sequence[str] | set[str]) -> Any:
-    ordered = sorted(set(ids))
-    return ordered if tx.dialect == "postgresql" else json.dumps(ordered)
-
-
 def candidates(
     tx: Tx, window: IncidentWindow, after: tuple[int, str] | None, limit: int
 ) -> list[Generation]:
@@ -76,7 +71,7 @@ def open_tickets_for(tx: Tx, generation_ids: Sequence[str]) -> dict[str, int]:
     """The open refund ticket of each generation that has one; locked on PostgreSQL."""
     if not generation_ids:
         return {}
-    found = tx.fetch_all("incident_open_tickets", {"ids": _ids(tx, generation_ids)}, _PAIR)
+    found = tx.fetch_all("incident_open_tickets", {"ids": tx.id_set(generation_ids)}, _PAIR)
     return {gid: int(tid) for tid, gid in found}
 
 
@@ -85,7 +80,7 @@ def open_tickets_late(tx: Tx, generation_ids: Sequence[str]) -> dict[str, int]:
     accounts are locked: locked in turn, except those someone else holds (PostgreSQL)."""
     if not generation_ids:
         return {}
-    found = tx.fetch_all("incident_open_tickets_late", {"ids": _ids(tx, generation_ids)}, _PAIR)
+    found = tx.fetch_all("incident_open_tickets_late", {"ids": tx.id_set(generation_ids)}, _PAIR)
     return {gid: int(tid) for tid, gid in found}
 
 
@@ -93,7 +88,7 @@ def load_accounts(tx: Tx, account_ids: set[str]) -> dict[str, AccountState]:
     """The accounts, locked in account id order on PostgreSQL."""
     if tx.dialect == "postgresql":
         tx.run("batch_plan_each", {})
-    found = tx.fetch_all("batch_accounts", {"ids": _ids(tx, account_ids)}, ACCOUNT)
+    found = tx.fetch_all("batch_accounts", {"ids": tx.id_set(account_ids)}, ACCOUNT)
     return {a.account_id: a for a in found}
 
 
@@ -101,7 +96,7 @@ def load_generations(tx: Tx, generation_ids: Sequence[str]) -> dict[str, Generat
     """The generations as they are now, with whether each was refunded."""
     if not generation_ids:
         return {}
-    found = tx.fetch_all("batch_generations", {"ids": _ids(tx, generation_ids)}, GENERATION)
+    found = tx.fetch_all("batch_generations", {"ids": tx.id_set(generation_ids)}, GENERATION)
     return {g.generation_id: g for g in found}
 
 
@@ -147,7 +142,7 @@ def decide_alerts(tx: Tx, failed_ids: Sequence[str], now_us: int, threshold: int
     """
     if not failed_ids or threshold <= 0:
         return []
-    found = tx.fetch_all("incident_failed_models", {"ids": _ids(tx, failed_ids)}, _MODEL_AT)
+    found = tx.fetch_all("incident_failed_models", {"ids": tx.id_set(failed_ids)}, _MODEL_AT)
     alerts = []
     for model, at_us in found:
         if tx.dialect == "postgresql":

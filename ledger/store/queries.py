@@ -13,6 +13,7 @@ __all__ = [
     "GENERATION_COLUMNS",
     "POSTGRES_OVERRIDES",
     "SQL",
+    "in_ids",
     "prepare",
 ]
 
@@ -54,6 +55,14 @@ GENERATION_COLUMNS = (
 )
 _ACC = ", ".join(ACCOUNT_COLUMNS)
 _GEN = ", ".join(GENERATION_COLUMNS)
+
+
+def in_ids(column: str, dialect: str) -> str:
+    """`column` is one of the set of ids passed as `:ids` (made by `Tx.id_set`): an array
+    on PostgreSQL, a JSON array read through `json_each` on SQLite."""
+    if dialect == "postgresql":
+        return f"{column} = ANY(:ids)"
+    return f"{column} IN (SELECT value FROM json_each(:ids))"
 
 
 def _insert(table: str, columns: tuple[str, ...]) -> str:
