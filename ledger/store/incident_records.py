@@ -7,7 +7,6 @@ events does (`ledger.store.batch_records`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,6 +26,7 @@ from ledger.store.batch_queries import JOURNAL_COLUMNS
 from ledger.store.batch_records import write_rows
 from ledger.store.database import Shape, Tx
 from ledger.store.incident_queries import DECIDED_TICKET_COLUMNS, REFUND_COLUMNS
+from ledger.store.outbox_records import add_item
 from ledger.store.queries import ACCOUNT_COLUMNS
 from ledger.store.records import ACCOUNT, GENERATION
 from ledger.store.ticket_records import ticket_params
@@ -192,19 +192,7 @@ def _add_alert_item(tx: Tx, alert_id: int, alert: Alert, now_us: int) -> None:
         "accounts": alert.count.accounts,
         "tokens": alert.count.tokens,
     }
-    tx.run(
-        "outbox_add",
-        {
-            "kind": OutboxKind.CHANNEL.value,
-            "topic": INCIDENT_ALERT,
-            "payload": json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
-            "user_id": None,
-            "ticket_id": None,
-            "key": f"incident:{alert_id}",
-            "created_us": now_us,
-            "due_us": now_us,
-        },
-    )
+    add_item(tx, OutboxKind.CHANNEL, INCIDENT_ALERT, payload, now_us, key=f"incident:{alert_id}")
 
 
 def alert_window(tx: Tx, alert_id: int) -> IncidentWindow | None:

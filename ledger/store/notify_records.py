@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from ledger.notices import Notice, NotifyChoices
@@ -10,6 +9,7 @@ from ledger.outbox import OutboxKind, OutboxOutcome
 from ledger.state import AccountState
 from ledger.store.database import Shape, Tx
 from ledger.store.outbox_queries import CHOICE_COLUMNS
+from ledger.store.outbox_records import add_item
 from ledger.store.records import ACCOUNT
 
 __all__ = ["add_notices", "choices_of", "rollover_watch", "save_choices", "with_user_choices"]
@@ -64,21 +64,16 @@ def add_notices(tx: Tx, notices: Sequence[Notice], now_us: int) -> int:
     """
     added = 0
     for notice in notices:
-        params = {
-            "kind": OutboxKind.DM.value,
-            "topic": notice.topic.value,
-            "payload": json.dumps(notice.payload, ensure_ascii=False, separators=(",", ":")),
-            "user_id": notice.user_id,
-            "ticket_id": None,
-            "key": notice.key,
-            "created_us": now_us,
-            "due_us": now_us,
-        }
-        if notice.user_id is None:
-            params["outcome"] = OutboxOutcome.UNREACHABLE.value
-            added += tx.run("outbox_add_done", params)
-        else:
-            added += tx.run("outbox_add", params)
+        added += add_item(
+            tx,
+            OutboxKind.DM,
+            notice.topic.value,
+            notice.payload,
+            now_us,
+            user_id=notice.user_id,
+            key=notice.key,
+            done_as=OutboxOutcome.UNREACHABLE if notice.user_id is None else None,
+        )
     return added
 
 

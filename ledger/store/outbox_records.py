@@ -42,10 +42,18 @@ def add_item(
     ticket_id: int | None = None,
     key: str | None = None,
     due_us: int | None = None,
+    done_as: OutboxOutcome | None = None,
 ) -> bool:
-    """Add an item; False when one with the same key was added before."""
+    """Add an item; False when one with the same key was added before.
+
+    With `done_as`, the item is kept as already done with that outcome (nobody to
+    deliver it to), never to be claimed.
+    """
     due = now_us if due_us is None else due_us
     params = _row(kind, topic, (payload, user_id, ticket_id, key), now_us, due)
+    if done_as is not None:
+        params["outcome"] = done_as.value
+        return tx.run("outbox_add_done", params) == 1
     return tx.run("outbox_add", params) == 1
 
 
