@@ -9,9 +9,13 @@ import signal
 import socket
 import sys
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
+
+from ledger.events import parse_event
+from ledger.service import LedgerService
 
 ROOT = Path(__file__).parents[2]
 LINE = re.compile(
@@ -99,3 +103,26 @@ def metric(text: str, name: str, **labels: str) -> float:
         if line.startswith(head + " "):
             return float(line.rsplit(" ", 1)[1])
     return 0.0
+
+
+async def fail_after_charge(
+    ledger: LedgerService, users: list[str], *, cost: int, step: timedelta
+) -> None:
+    """Give the n-th user an apprentice account `acc-n` whose generation `gn` was charged
+    `cost` and then failed: three events `step` apart, the last one `step` ago."""
+    now = datetime.now(UTC)
+    for n, user in enumerate(users):
+        for kind, steps, extra in (
+            ("account.created", 3, {"plan": "apprentice", "discord_user_id": user}),
+            ("generation.charged", 2, {"generation_id": f"g{n}", "source": "web", "cost": cost}),
+            ("generation.failed", 1, {"generation_id": f"g{n}"}),
+        ):
+            body = {
+                "id": f"{kind}-{n}",
+                "type": kind,
+                "account_id": f"acc-{n}",
+                "at": (now - step * steps).isoformat(),
+                **extra,
+            }
+            result = await ledger.apply(parse_event(body, ledger.catalogue))
+            assert result.outcome == "applied", result

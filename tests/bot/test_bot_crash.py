@@ -5,17 +5,17 @@ from __future__ import annotations
 import asyncio
 import signal
 import sqlite3
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from bot.emulator import Emulator
 from bot.roles import STAFF_PERMISSIONS
 from diagnostics.desk import TicketDesk
 from ledger.clock import SystemClock
-from ledger.events import parse_event
 from ledger.service import LedgerService
 from ledger.store.database import open_database
 from tests.audit import query
 from tests.bot.desk import eventually
+from tests.bot.processes import fail_after_charge
 from tests.bot.test_run import bot_env, serving, tokendesk
 
 USERS = 150
@@ -25,24 +25,9 @@ async def _seed(url: str, users: list[str]) -> None:
     db = open_database(url)
     ledger = LedgerService(db, SystemClock())
     desk = TicketDesk(ledger)
-    now = datetime.now(UTC)
     try:
+        await fail_after_charge(ledger, users, cost=77, step=timedelta(hours=1))
         for n, user in enumerate(users):
-            for kind, hours, extra in (
-                ("account.created", 3, {"plan": "apprentice", "discord_user_id": user}),
-                ("generation.charged", 2, {"generation_id": f"g{n}", "source": "web", "cost": 77}),
-                ("generation.failed", 1, {"generation_id": f"g{n}"}),
-            ):
-                body = {
-                    "id": f"{kind}-{n}",
-                    "type": kind,
-                    "account_id": f"acc-{n}",
-                    "at": (now - timedelta(hours=hours)).isoformat(),
-                    **extra,
-                }
-                assert (
-                    await ledger.apply(parse_event(body, ledger.catalogue))
-                ).outcome == "applied"
             assert (await desk.open_refund(user, f"g{n}")).ticket.id == n + 1
     finally:
         await db.close()

@@ -4,41 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from bot.emulator import Emulator
 from ledger.clock import SystemClock
-from ledger.events import parse_event
 from ledger.service import LedgerService
 from ledger.store.database import open_database
 from tests.audit import query
 from tests.bot.desk import eventually
+from tests.bot.processes import fail_after_charge
 from tests.bot.test_run import bot_env, serving, tokendesk
 
 
 async def _fail_for(url: str, users: list[str]) -> None:
     """Each user's account has a generation that failed after it was charged."""
     db = open_database(url)
-    ledger = LedgerService(db, SystemClock())
-    now = datetime.now(UTC)
     try:
-        for n, user in enumerate(users):
-            for kind, minutes, extra in (
-                ("account.created", 30, {"plan": "apprentice", "discord_user_id": user}),
-                ("generation.charged", 20, {"generation_id": f"g{n}", "source": "web", "cost": 9}),
-                ("generation.failed", 10, {"generation_id": f"g{n}"}),
-            ):
-                body = {
-                    "id": f"{kind}-{n}",
-                    "type": kind,
-                    "account_id": f"acc-{n}",
-                    "at": (now - timedelta(minutes=minutes)).isoformat(),
-                    **extra,
-                }
-                result = await ledger.apply(parse_event(body, ledger.catalogue))
-                assert result.outcome == "applied", result
+        await fail_after_charge(
+            LedgerService(db, SystemClock()), users, cost=9, step=timedelta(minutes=10)
+        )
     finally:
         await db.close()
 
